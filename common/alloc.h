@@ -1,0 +1,25 @@
+/*
+ * alloc: the one place quarry takes heap memory from. Thin, overflow-checked wrappers around
+ * the C allocator, so that every size computation is checked once and tests can audit memory.
+ */
+#ifndef QUARRY_COMMON_ALLOC_H
+#define QUARRY_COMMON_ALLOC_H
+
+#include <stddef.h>
+
+/* malloc(n), never returning a pointer for n == 0 that can't be freed. NULL on failure. */
+void *alloc_bytes(size_t n);
+
+/* Zeroed array of n elements of `size` bytes; NULL on failure or if n * size overflows. */
+void *alloc_array(size_t n, size_t size);
+
+/* realloc(p, n * size), NULL (p untouched) on failure or overflow. */
+void *alloc_resize(void *p, size_t n, size_t size);
+
+/* Copy of the n bytes at s plus a terminating NUL; NULL on failure. */
+char *alloc_strndup(const char *s, size_t n);
+
+/* free(p). NULL is a no-op. */
+void alloc_free(void *p);
+
+#endif

@@ -1,0 +1,256 @@
+/*
+ * strmap.c: the byte-string -> uint32_t hash table of strmap.h, behind the indexer's vocabulary
+ * and external-id set and the stemmer's cache.
+ *
+ * Open addressing with linear probing over a power-of-two table kept at most half full, so a
+ * lookup usually reads one or two adjacent slots. A slot keeps the key's full 64-bit hash,
+ * compared before any key byte and reused when the table doubles, and a pointer to the key's
+ * copy in an arena of chunks that never move: growing the table copies 24-byte slots, never
+ * key bytes.
+ */
+#include "strmap.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "quarry/error.h"
+
+#define MIN_SLOTS   16    /* table size of a new map (a power of two) */
+#define CHUNK_BYTES 65536 /* key bytes per arena chunk */
+#define BIG_KEY     (CHUNK_BYTES / 4) /* longer keys get a chunk of their own */
+
+typedef struct slot {
+    const char *key; /* the key's copy in the arena; NULL for an empty slot */
+    uint64_t hash;   /* strmap_hash of the key */
+    uint32_t len;    /* key length in bytes */
+    uint32_t value;  /* the value */
+} slot;
+
+typedef struct chunk {
+    struct chunk *next; /* older chunk, NULL for the last */
+    size_t cap;         /* bytes in data */
+    size_t used;        /* bytes of data holding keys */
+    char data[];        /* key bytes, back to back */
+} chunk;
+
+struct strmap {
+    slot *slots;        /* mask + 1 slots */
+    size_t mask;        /* table size - 1; the size is a power of two */
+    size_t size;        /* keys stored, at most half the table size */
+    chunk *arena;       /* chunk being filled, heading the list of all chunks */
+    size_t arena_bytes; /* bytes allocated for chunks, headers included */
+};
+
+/* Little-endian loads: strmap_hash is the same on every platform. */
+static uint64_t load64(const unsigned char *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+           (uint64_t)p[7] << 56;
+}
+
+static uint64_t load32(const unsigned char *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+}
+
+static uint64_t rotl(uint64_t x, int r)
+{
+    return x << r | x >> (64 - r);
+}
+
+#define P1 0x9E3779B185EBCA87u /* odd 64-bit constants of xxHash64 */
+#define P2 0xC2B2AE3D27D4EB4Fu
+#define P3 0x165667B19E3779F9u
+
+/*
+ * Multiply-rotate over 8-byte words, in the manner of xxHash64's short-input path; the tail
+ * of 1..7 bytes is read as two overlapping words (or three bytes), which is unambiguous because
+ * the length is mixed in first. The final avalanche makes the low bits, which pick the slot,
+ * depend on every input bit.
+ */
+uint64_t strmap_hash(const char *key, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)key;
+    uint64_t h = P3 + (uint64_t)len * P1;
+    for (; len >= 8; p += 8, len -= 8) {
+        h ^= rotl(load64(p) * P2, 31) * P1;
+        h = rotl(h, 27) * P1 + P3;
+    }
+    uint64_t w = 0;
+    if (len >= 4)
+        w = load32(p) << 32 | load32(p + len - 4);
+    else if (len > 0)
+        w = (uint64_t)p[0] << 16 | (uint64_t)p[len / 2] << 8 | p[len - 1];
+    h ^= rotl(w * P2, 31) * P1;
+    h = rotl(h, 27) * P1 + P3;
+    h ^= h >> 33;
+    h *= P2;
+    h ^= h >> 29;
+    h *= P3;
+    h ^= h >> 32;
+    return h;
+}
+
+int strmap_create(strmap **out)
+{
+    *out = NULL;
+    strmap *m = alloc_array(1, sizeof *m);
+    if (!m)
+        return QUARRY_ENOMEM;
+    m->slots = alloc_array(MIN_SLOTS, sizeof *m->slots);
+    if (!m->slots) {
+        alloc_free(m);
+        return QUARRY_ENOMEM;
+    }
+    m->mask = MIN_SLOTS - 1;
+    *out = m;
+    return QUARRY_OK;
+}
+
+/* Frees the chunks from c on. */
+static void free_chunks(chunk *c)
+{
+    while (c) {
+        chunk *next = c->next;
+        alloc_free(c);
+        c = next;
+    }
+}
+
+void strmap_free(strmap *m)
+{
+    if (!m)
+        return;
+    free_chunks(m->arena);
+    alloc_free(m->slots);
+    alloc_free(m);
+}
+
+/* The slot holding key, or the empty slot where it would go. The table is never full. */
+static size_t probe(const strmap *m, const char *key, size_t len, uint64_t h)
+{
+    size_t i = (size_t)h & m->mask;
+    for (;;) {
+        const slot *s = &m->slots[i];
+        if (!s->key ||
+            (s->hash == h && s->len == len && (len == 0 || memcmp(s->key, key, len) == 0)))
+            return i;
+        i = (i + 1) & m->mask;
+    }
+}
+
+int strmap_get(const strmap *m, const char *key, size_t len, uint32_t *value)
+{
+    if (len > UINT32_MAX)
+        return 0;
+    const slot *s = &m->slots[probe(m, key, len, strmap_hash(key, len))];
+    if (!s->key)
+        return 0;
+    *value = s->value;
+    return 1;
+}
+
+/* Doubles the table. Returns QUARRY_OK or QUARRY_ENOMEM (the map is unchanged). */
+static int grow(strmap *m)
+{
+    size_t mask = m->mask * 2 + 1;
+    slot *t = alloc_array(mask + 1, sizeof *t);
+    if (!t)
+        return QUARRY_ENOMEM;
+    for (size_t i = 0; i <= m->mask; i++) {
+        if (!m->slots[i].key)
+            continue;
+        size_t j = (size_t)m->slots[i].hash & mask;
+        while (t[j].key)
+            j = (j + 1) & mask;
+        t[j] = m->slots[i];
+    }
+    alloc_free(m->slots);
+    m->slots = t;
+    m->mask = mask;
+    return QUARRY_OK;
+}
+
+/*
+ * Copies key[0..len) into the arena and returns the copy (never NULL on success, even for
+ * len 0), or NULL if memory runs out. A key longer than BIG_KEY gets its own chunk, slotted
+ * behind the one being filled so that the latter's free space is not lost.
+ */
+static const char *arena_copy(strmap *m, const char *key, size_t len)
+{
+    chunk *c = m->arena;
+    if (!c || c->cap - c->used < len) {
+        size_t cap = len > BIG_KEY ? len : CHUNK_BYTES;
+        if (cap > SIZE_MAX - sizeof *c)
+            return NULL;
+        c = alloc_bytes(sizeof *c + cap);
+        if (!c)
+            return NULL;
+        c->cap = cap;
+        c->used = 0;
+        m->arena_bytes += sizeof *c + cap;
+        if (len > BIG_KEY && m->arena) {
+            c->next = m->arena->next;
+            m->arena->next = c;
+        } else {
+            c->next = m->arena;
+            m->arena = c;
+        }
+    }
+    char *d = c->data + c->used;
+    if (len)
+        memcpy(d, key, len);
+    c->used += len;
+    return d;
+}
+
+int strmap_upsert(strmap *m, const char *key, size_t len, uint32_t value, uint32_t **slot_value,
+                  int *inserted)
+{
+    if (len > UINT32_MAX) /* slots hold 32-bit lengths; no such key could be stored anyway */
+        return QUARRY_ENOMEM;
+    uint64_t h = strmap_hash(key, len);
+    size_t i = probe(m, key, len, h);
+    int is_new = m->slots[i].key == NULL;
+    if (is_new) {
+        if (m->size + 1 > (m->mask + 1) / 2) {
+            if (grow(m))
+                return QUARRY_ENOMEM;
+            i = probe(m, key, len, h);
+        }
+        const char *copy = arena_copy(m, key, len);
+        if (!copy)
+            return QUARRY_ENOMEM;
+        m->slots[i] = (slot){copy, h, (uint32_t)len, value};
+        m->size++;
+    }
+    if (slot_value)
+        *slot_value = &m->slots[i].value;
+    if (inserted)
+        *inserted = is_new;
+    return QUARRY_OK;
+}
+
+size_t strmap_size(const strmap *m)
+{
+    return m->size;
+}
+
+/* Keeps the table and the chunk being filled; older chunks are freed. */
+void strmap_clear(strmap *m)
+{
+    memset(m->slots, 0, (m->mask + 1) * sizeof *m->slots);
+    m->size = 0;
+    if (m->arena) {
+        free_chunks(m->arena->next);
+        m->arena->next = NULL;
+        m->arena->used = 0;
+        m->arena_bytes = sizeof *m->arena + m->arena->cap;
+    }
+}
+
+size_t strmap_memory(const strmap *m)
+{
+    return sizeof *m + (m->mask + 1) * sizeof *m->slots + m->arena_bytes;
+}

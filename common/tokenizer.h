@@ -1,0 +1,52 @@
+/*
+ * tokenizer: splits UTF-8 text into folded words, shared by documents and queries.
+ *
+ * Rules (docs/ARCHITECTURE.md, "Analysis", says why):
+ *   - A word is a maximal run of letters (Unicode categories L*) and digits (N*); combining
+ *     marks (M*) inside a run belong to it. Everything else separates words, so hyphenated
+ *     words become consecutive words ("re-establish" -> "re", "establish").
+ *   - An apostrophe (U+0027 or U+2019) between two letters joins them: a final "'s" is dropped
+ *     ("Venezuela's" -> "venezuela") and other apostrophes are removed ("don't" -> "dont").
+ *   - Folding: Unicode case folding, compatibility decomposition (NFKD) and removal of
+ *     combining marks, via utf8proc: "Rodríguez", "RODRÍGUEZ" and "rodriguez" are one term.
+ *   - A word longer than TOKENIZER_MAX_TERM bytes after folding is cut to that length (at a
+ *     character boundary); the rest of the run is dropped.
+ *   - Invalid UTF-8 never stops the tokenizer: each invalid byte is treated as U+FFFD, which is
+ *     a separator.
+ *   - Positions count words: the first word gets `first_pos`, the next first_pos + 1, ...
+ *
+ * A tokenizer holds no state between calls; the stemming stage lives in analyzer.h.
+ */
+#ifndef QUARRY_COMMON_TOKENIZER_H
+#define QUARRY_COMMON_TOKENIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest term, in bytes of folded UTF-8. */
+#define TOKENIZER_MAX_TERM 64
+
+/* One word. `term` is valid only during the callback. */
+typedef struct tok_token {
+    const char *term; /* folded (and, after the analyzer, stemmed) word; not NUL-terminated */
+    size_t len;       /* bytes in term, 1..TOKENIZER_MAX_TERM */
+    uint32_t pos;     /* position: index of the word in the text, plus first_pos */
+    size_t start;     /* byte offset of the word's first byte in the input */
+    size_t end;       /* byte offset one past its last byte in the input */
+} tok_token;
+
+/* Receives each word in order. A non-zero return stops tokenizing and is passed back. */
+typedef int (*tok_emit_fn)(void *ctx, const tok_token *t);
+
+/*
+ * Tokenizes text[0..len). Positions start at first_pos; *next_pos (may be NULL) receives the
+ * position after the last word. Returns 0, or the first non-zero value returned by emit.
+ * Never fails on its own. Thread-safe (no state).
+ */
+int tokenizer_run(const char *text, size_t len, uint32_t first_pos, tok_emit_fn emit, void *ctx,
+                  uint32_t *next_pos);
+
+/* Returns 1 if text[0..len) is valid UTF-8 (no overlongs, surrogates or values > U+10FFFF). */
+int utf8_valid(const char *text, size_t len);
+
+#endif

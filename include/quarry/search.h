@@ -1,0 +1,180 @@
+/*
+ * quarry/search.h: opening an index and searching it.
+ *
+ * Three handles, one per concept:
+ *   quarry_index    an opened index folder: read-only, memory-mapped, and shareable by any
+ *                   number of threads at once (it is never modified after open).
+ *   quarry_searcher the per-thread side: the query analyzer (tokenizer and stemmer, which are
+ *                   stateful), scratch memory and the last error message. Create one per
+ *                   thread; a searcher is used by one thread at a time.
+ *   quarry_results  the answer to one query: the top k hits, best first, with ids, titles,
+ *                   scores and snippets, and the total number of matching documents.
+ *
+ *     quarry_index *ix = NULL;
+ *     quarry_searcher *s = NULL;
+ *     quarry_results *r = NULL;
+ *     quarry_search_options o = QUARRY_SEARCH_OPTIONS_INIT;
+ *     if (quarry_index_open(&ix, "news.idx") != QUARRY_OK) { puts(quarry_index_errmsg(ix)); ... }
+ *     if (quarry_searcher_create(&s, ix) == QUARRY_OK &&
+ *         quarry_searcher_search(&r, s, q, strlen(q), &o) == QUARRY_OK)
+ *         for (size_t i = 0; i < quarry_results_size(r); i++) { quarry_hit h; quarry_results_get(&h, r, i); ... }
+ *     quarry_results_free(r); quarry_searcher_free(s); quarry_index_close(ix);
+ *
+ * Query language (a subset of Lucene's classic syntax; docs/QUERY.md has the grammar):
+ *   word                 a term; several words are OR-ed (or AND-ed with default_and)
+ *   "two words"          a phrase: the words' stems at consecutive positions
+ *   +word  -word         required / excluded clause (also +"a phrase", -(a b))
+ *   a AND b, a OR b, NOT a, ( ... )   boolean operators (upper case) and grouping
+ * Words are analyzed exactly as documents were (folding, the index's stemmer). A word that
+ * analyzes into several tokens (state-of-the-art) becomes a phrase; one that analyzes into
+ * none (a lone "-") is dropped.
+ *
+ * Ranking is BM25 as Lucene defines it: for each matching term or phrase t of the query,
+ *   idf(t) * tf / (tf + k1 * (1 - b + b * dl / avgdl)),  idf(t) = ln(1 + (N - n + 0.5) / (n + 0.5))
+ * with N documents, n of them containing t, tf the occurrences of t in the document, dl its
+ * length in tokens and avgdl the mean length. A phrase counts as one pseudo-term: tf is its
+ * number of occurrences and its idf the sum of its terms' idfs. Equal scores rank the lower
+ * internal document id (earlier indexed document) first. Results are exact: every matching
+ * document is scored.
+ */
+#ifndef QUARRY_SEARCH_H
+#define QUARRY_SEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An opened index. Opaque; open with quarry_index_open, free with quarry_index_close. */
+typedef struct quarry_index quarry_index;
+
+/* Per-thread search state. Opaque; see quarry_searcher_create. */
+typedef struct quarry_searcher quarry_searcher;
+
+/* The answer to one query. Opaque; see quarry_searcher_search. */
+typedef struct quarry_results quarry_results;
+
+/* Facts about an opened index, see quarry_index_get_info. */
+typedef struct quarry_index_info {
+    uint32_t format_version; /* on-disk format version of the index */
+    uint64_t generation;     /* commit generation (increases with every commit) */
+    uint64_t docs;           /* documents */
+    uint64_t terms;          /* distinct terms */
+    uint64_t tokens;         /* sum of document lengths, in tokens */
+    uint64_t index_bytes;    /* bytes of all files of the commit */
+    const char *language;    /* stemmer language recorded at index time ("none" if none);
+                                owned by the index, valid until it is closed */
+} quarry_index_info;
+
+/*
+ * Opens the index in folder `dir` read-only: reads the MANIFEST, maps the files it names and
+ * checks their headers, sizes and structure tables (not their checksums: that is
+ * quarry_index_verify's deeper job).
+ *
+ * out: receives the index. On failure *out may still receive an index in a failed state so
+ *      that quarry_index_errmsg() can explain; close it with quarry_index_close either way.
+ * Returns QUARRY_OK; QUARRY_ENOTFOUND (no folder, or no index in it); QUARRY_ECORRUPT (a file
+ * is truncated or malformed: the message names it); QUARRY_EVERSION (written by another
+ * format version: rebuild it with quarry-index); QUARRY_EIO; QUARRY_ENOMEM.
+ */
+int quarry_index_open(quarry_index **out, const char *dir);
+
+/* Fills *out. Returns QUARRY_OK, or QUARRY_ERROR for a NULL or failed index. Thread-safe. */
+int quarry_index_get_info(quarry_index_info *out, const quarry_index *ix);
+
+/*
+ * The detailed message of the failure of quarry_index_open, NUL-terminated ("" if none).
+ * Owned by the index. An opened index never changes it, so reading it is thread-safe.
+ */
+const char *quarry_index_errmsg(const quarry_index *ix);
+
+/*
+ * Closes the index and unmaps its files. Every searcher and result made from it must be freed
+ * first. NULL is a no-op.
+ */
+void quarry_index_close(quarry_index *ix);
+
+/*
+ * Creates a searcher on `ix`, which must stay open while the searcher lives.
+ * Returns QUARRY_OK, QUARRY_ERROR (ix NULL or failed), QUARRY_ENOMEM.
+ */
+int quarry_searcher_create(quarry_searcher **out, quarry_index *ix);
+
+/* Frees a searcher. NULL is a no-op. */
+void quarry_searcher_free(quarry_searcher *s);
+
+/*
+ * The detailed message of the searcher's last failure ("unbalanced quote at column 7"),
+ * NUL-terminated, "" if none. Owned by the searcher, valid until its next call.
+ */
+const char *quarry_searcher_errmsg(const quarry_searcher *s);
+
+/* Options for one search. Initialise with QUARRY_SEARCH_OPTIONS_INIT. */
+typedef struct quarry_search_options {
+    size_t k;             /* number of hits wanted (top k); 0 only counts matches */
+    int default_and;      /* nonzero: words without an operator are all required */
+    double k1;            /* BM25 term-frequency saturation, >= 0 (default 1.2) */
+    double b;             /* BM25 length normalisation, 0..1 (default 0.75) */
+    size_t snippet_bytes; /* target snippet length in bytes; 0: no snippets */
+} quarry_search_options;
+
+#define QUARRY_SEARCH_OPTIONS_INIT {10, 0, 1.2, 0.75, 240}
+
+/*
+ * Runs the query `q` (UTF-8, `len` bytes) and returns its top hits.
+ *
+ * out:  receives the results (also when there is no hit); free with quarry_results_free.
+ *       Results borrow from the index: free them before closing it.
+ * opts: may be NULL for the defaults.
+ * Returns QUARRY_OK; QUARRY_EQUERY (syntax error: unbalanced quote or parenthesis, operator
+ * without operand, query longer than 64 KiB or deeper than 64 levels; the searcher's message
+ * says where); QUARRY_ECORRUPT (the index turned out malformed while reading it; the message
+ * names the file); QUARRY_ERROR (bad options); QUARRY_ENOMEM. On failure *out is NULL.
+ */
+int quarry_searcher_search(quarry_results **out, quarry_searcher *s, const char *q, size_t len,
+                           const quarry_search_options *opts);
+
+/* A matched word inside a snippet: byte offset from the snippet's start and length. */
+typedef struct quarry_span {
+    size_t start; /* offset in the snippet */
+    size_t len;   /* bytes */
+} quarry_span;
+
+/* One hit. Every pointer is borrowed from the results and valid until they are freed. */
+typedef struct quarry_hit {
+    uint32_t docid;            /* internal document number (order of indexing) */
+    double score;              /* BM25 score */
+    const char *id;            /* external id (not NUL-terminated) */
+    size_t id_len;             /* bytes in id */
+    const char *title;         /* title (not NUL-terminated) */
+    size_t title_len;          /* bytes in title */
+    const char *snippet;       /* a passage of the text around the best match; NULL if none */
+    size_t snippet_len;        /* bytes in snippet; starts and ends on word boundaries */
+    size_t snippet_offset;     /* byte offset of the snippet in the document text */
+    size_t text_len;           /* bytes in the whole document text */
+    const quarry_span *spans;  /* matched words inside the snippet, in order */
+    size_t nspans;             /* number of spans */
+} quarry_hit;
+
+/* Number of hits in `r` (at most k). */
+size_t quarry_results_size(const quarry_results *r);
+
+/* Number of documents that match the query (exact). */
+uint64_t quarry_results_total(const quarry_results *r);
+
+/*
+ * Fills *out with hit `i` (0 = best). Returns QUARRY_OK, or QUARRY_ERROR if i is out of range.
+ */
+int quarry_results_get(quarry_hit *out, const quarry_results *r, size_t i);
+
+/* Frees results. NULL is a no-op. */
+void quarry_results_free(quarry_results *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* QUARRY_SEARCH_H */

@@ -1,0 +1,154 @@
+/*
+ * quarry/writer.h: building an index.
+ *
+ * A quarry_writer collects documents and writes them as an index folder. Documents come one by
+ * one (quarry_writer_add), from files and folders (quarry_writer_add_path) or from JSON Lines
+ * (quarry_writer_add_jsonl). Each document is tokenized (Unicode case and accent folding),
+ * stemmed with the Snowball stemmer chosen in the options, and inverted into a positional
+ * index; its text is kept, zlib-compressed, for result snippets.
+ *
+ * Nothing is visible to readers until quarry_writer_commit() returns QUARRY_OK. A commit writes
+ * new files beside the old ones, fsyncs them and then atomically replaces the folder's MANIFEST,
+ * so a crash at any moment leaves either the previous index or the new one, never a mix. An
+ * index built by a writer replaces any index already in the folder.
+ *
+ *     quarry_writer_options o = QUARRY_WRITER_OPTIONS_INIT;
+ *     quarry_writer *w = NULL;
+ *     int rc = quarry_writer_open(&w, "news.idx", &o);
+ *     if (rc == QUARRY_OK) rc = quarry_writer_add_path(w, "articles/");
+ *     if (rc == QUARRY_OK) rc = quarry_writer_commit(w);
+ *     if (rc != QUARRY_OK) fprintf(stderr, "%s\n", quarry_writer_errmsg(w));
+ *     quarry_writer_free(w);
+ *
+ * Memory: this version keeps the whole index in RAM until the commit (about 1.5 times the
+ * size of the compressed index plus the document store).
+ *
+ * Threads: a writer is used by one thread at a time. Different writers on different folders
+ * are independent.
+ */
+#ifndef QUARRY_WRITER_H
+#define QUARRY_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An index being built. Opaque; create with quarry_writer_open, free with quarry_writer_free. */
+typedef struct quarry_writer quarry_writer;
+
+/*
+ * Called with a one-line, NUL-terminated description of an input record that was skipped
+ * ("x.jsonl:1234: invalid JSON: ..."). The text is valid only during the call.
+ */
+typedef void (*quarry_warn_fn)(void *ctx, const char *msg);
+
+/*
+ * Called from time to time while a large input is read: `done` of `total` bytes of the
+ * current input (total is 0 when unknown, as for a pipe).
+ */
+typedef void (*quarry_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/* Options for quarry_writer_open. Initialise with QUARRY_WRITER_OPTIONS_INIT. */
+typedef struct quarry_writer_options {
+    const char *language;        /* Snowball language ("english", "french", ... or "none");
+                                    NULL means "english". Recorded in the index. */
+    int strict;                  /* nonzero: a bad input record makes the add call fail;
+                                    zero: it is reported through `warn` and skipped */
+    quarry_warn_fn warn;         /* may be NULL: skipped records are only counted */
+    void *warn_ctx;              /* passed to warn */
+    quarry_progress_fn progress; /* may be NULL */
+    void *progress_ctx;          /* passed to progress */
+} quarry_writer_options;
+
+#define QUARRY_WRITER_OPTIONS_INIT {NULL, 0, NULL, NULL, NULL, NULL}
+
+/* One document. All text is UTF-8, given as pointer and length (no terminating NUL needed). */
+typedef struct quarry_document {
+    const char *id;     /* external id, unique in the index, 1..1024 bytes */
+    size_t id_len;      /* bytes in id */
+    const char *title;  /* may be NULL when title_len is 0 */
+    size_t title_len;   /* bytes in title */
+    const char *text;   /* body; may be NULL when text_len is 0 */
+    size_t text_len;    /* bytes in text */
+} quarry_document;
+
+/* Counters of a writer, see quarry_writer_get_stats. */
+typedef struct quarry_writer_stats {
+    uint64_t docs;        /* documents added */
+    uint64_t skipped;     /* input records skipped (invalid UTF-8, bad JSON, duplicate id) */
+    uint64_t bytes_in;    /* bytes of input read (files and JSONL lines, or id+title+text) */
+    uint64_t tokens;      /* tokens indexed (sum of document lengths) */
+    uint64_t terms;       /* distinct terms */
+    uint64_t postings;    /* (term, document) pairs */
+    uint64_t index_bytes; /* bytes of the committed files; 0 before the first commit */
+    uint64_t store_bytes; /* of which the compressed document store */
+} quarry_writer_stats;
+
+/*
+ * Starts building an index in folder `dir` (created if missing; its parent must exist).
+ *
+ * out:  receives the writer. On failure *out may still receive a writer in a failed state
+ *       so that quarry_writer_errmsg() can explain; free it with quarry_writer_free either way.
+ * dir:  NUL-terminated path of the index folder.
+ * opts: may be NULL for the defaults.
+ * Returns QUARRY_OK, QUARRY_ENOTFOUND (unknown stemmer language), QUARRY_EIO, QUARRY_ENOMEM.
+ */
+int quarry_writer_open(quarry_writer **out, const char *dir, const quarry_writer_options *opts);
+
+/*
+ * Adds one document. The writer copies what it needs; `doc` may be reused after the call.
+ * Returns QUARRY_OK; QUARRY_EINPUT when the document is rejected (invalid UTF-8, empty or
+ * duplicate id), which the caller may treat as a warning (the writer stays usable);
+ * QUARRY_ENOMEM, after which the writer is failed and every later call returns that error.
+ */
+int quarry_writer_add(quarry_writer *w, const quarry_document *doc);
+
+/*
+ * Adds the file or the folder at `path`. A folder is walked recursively in name order and
+ * every regular file ending in ".txt" or ".md" becomes a document; a file named directly is
+ * indexed whatever its name. The id is the path relative to `path` (for a folder) or the path
+ * as given (for a file); the title is the file's first non-empty line and the text the rest.
+ * Files that are not valid UTF-8 are skipped with a warning (or fail, in strict mode).
+ * Returns QUARRY_OK, QUARRY_EIO (unreadable path; message names it), QUARRY_EINPUT (strict
+ * mode and a bad file), QUARRY_ENOMEM.
+ */
+int quarry_writer_add_path(quarry_writer *w, const char *path);
+
+/*
+ * Adds the documents of a JSON Lines file, "-" for standard input: one object per line with
+ * string members "id" (a number is accepted too), "title" and "text"; other members are
+ * ignored, a missing title or text counts as empty, blank lines are ignored. A line that is
+ * not such an object is skipped with a warning naming the file and line (or fails, in strict
+ * mode). Returns as quarry_writer_add_path.
+ */
+int quarry_writer_add_jsonl(quarry_writer *w, const char *path);
+
+/*
+ * Writes the index and makes it the folder's current index, atomically and durably (files
+ * fsynced, MANIFEST renamed into place, folder fsynced). On failure the folder still holds
+ * the previous index, untouched. A writer can be committed once; later adds fail.
+ * Returns QUARRY_OK, QUARRY_EIO (disk full, permissions; message names the file), QUARRY_ENOMEM.
+ */
+int quarry_writer_commit(quarry_writer *w);
+
+/* Fills *out with the writer's counters. Returns QUARRY_OK (QUARRY_ERROR if w is NULL). */
+int quarry_writer_get_stats(quarry_writer_stats *out, const quarry_writer *w);
+
+/*
+ * The detailed message of the last failure or warning, NUL-terminated; "" when none. Owned
+ * by the writer, valid until the next call on it.
+ */
+const char *quarry_writer_errmsg(const quarry_writer *w);
+
+/* Frees the writer and everything it holds; uncommitted documents are dropped. NULL is a no-op. */
+void quarry_writer_free(quarry_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* QUARRY_WRITER_H */

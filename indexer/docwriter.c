@@ -1,0 +1,194 @@
+/*
+ * docwriter.c: the document table (.docs) and the document store (.store) of the segment
+ * being built (format.h, docs/FORMAT.md).
+ *
+ * Texts are appended to a raw block; when it holds FORMAT_STORE_BLOCK bytes it is compressed
+ * with zlib and written out, so the store streams to disk with bounded memory. A document never
+ * straddles two blocks: a snippet needs one inflate. The table (one fixed record per document
+ * plus its id and title) stays in RAM until docwriter_finish writes it.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "common/alloc.h"
+#include "common/buf.h"
+#include "common/fileio.h"
+#include "common/format.h"
+#include "quarry/error.h"
+
+struct docwriter {
+    filew store;          /* the .store file being written */
+    char *docs_path;      /* final path of the .docs file */
+    buf raw;              /* texts of the block being filled */
+    buf zbuf;             /* compression output */
+    buf blocks;           /* block table: {u64 offset, u32 clen, u32 rawlen} per block */
+    uint32_t nblocks;     /* blocks written */
+    buf records;          /* .docs records */
+    buf meta;             /* .docs meta area (ids, titles, text places) */
+    uint32_t ndocs;       /* documents added */
+    uint64_t tokens;      /* their total length */
+    int rc;               /* sticky error */
+    char err[ERRMSG_CAP]; /* its message */
+};
+
+int docwriter_create(docwriter **out, const char *dir, const char *seg, char *err, size_t cap)
+{
+    *out = NULL;
+    char name[96];
+    docwriter *dw = alloc_array(1, sizeof *dw);
+    if (!dw)
+        return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
+    snprintf(name, sizeof name, "%s%s", seg, FORMAT_SUFFIX_STORE);
+    char *store_path = path_join(dir, name);
+    snprintf(name, sizeof name, "%s%s", seg, FORMAT_SUFFIX_DOCS);
+    dw->docs_path = path_join(dir, name);
+    int rc = QUARRY_ENOMEM;
+    dw->store.fd = -1;
+    if (!store_path || !dw->docs_path) {
+        errmsg_set(err, cap, rc, "out of memory");
+        goto done;
+    }
+    rc = filew_open(&dw->store, store_path);
+    if (rc) {
+        errmsg_set(err, cap, rc, "%s", dw->store.err);
+        goto done;
+    }
+    filew_header(&dw->store, FORMAT_KIND_STORE);
+done:
+    alloc_free(store_path);
+    if (rc)
+        docwriter_free(dw);
+    else
+        *out = dw;
+    return rc;
+}
+
+/* Compresses the raw block and appends it to the store. */
+static void flush_block(docwriter *dw)
+{
+    if (dw->rc || dw->raw.len == 0)
+        return;
+    uLongf zlen = compressBound(dw->raw.len);
+    dw->zbuf.len = 0;
+    if (buf_reserve(&dw->zbuf, zlen) ||
+        compress2(dw->zbuf.data, &zlen, dw->raw.data, dw->raw.len, 6) != Z_OK) {
+        dw->rc = errmsg_set(dw->err, sizeof dw->err, QUARRY_ENOMEM,
+                            "out of memory compressing the document store");
+        return;
+    }
+    buf_put_u64(&dw->blocks, dw->store.size);
+    buf_put_u32(&dw->blocks, (uint32_t)zlen);
+    buf_put_u32(&dw->blocks, (uint32_t)dw->raw.len);
+    filew_write(&dw->store, dw->zbuf.data, zlen);
+    dw->nblocks++;
+    dw->raw.len = 0;
+    if (dw->store.rc)
+        dw->rc = errmsg_set(dw->err, sizeof dw->err, dw->store.rc, "%s", dw->store.err);
+    else if (dw->blocks.rc)
+        dw->rc = errmsg_set(dw->err, sizeof dw->err, QUARRY_ENOMEM, "out of memory");
+}
+
+int docwriter_add(docwriter *dw, const char *id, size_t id_len, const char *title,
+                  size_t title_len, const char *text, size_t text_len, uint32_t length)
+{
+    if (dw->rc)
+        return dw->rc;
+    if (text_len > UINT32_MAX || dw->ndocs == UINT32_MAX - 1)
+        return errmsg_set(dw->err, sizeof dw->err, QUARRY_EINPUT,
+                          "document too large or too many documents in one segment");
+    if (dw->raw.len && dw->raw.len + text_len > FORMAT_STORE_BLOCK)
+        flush_block(dw);
+    uint32_t in_block = (uint32_t)dw->raw.len;
+    buf_append(&dw->raw, text, text_len);
+    buf_put_u32(&dw->records, length);
+    buf_put_u32(&dw->records, dw->nblocks);
+    buf_put_u64(&dw->records, FORMAT_HEADER_SIZE + FORMAT_DOCS_HEADER_SIZE + dw->meta.len);
+    buf_put_str(&dw->meta, id, id_len);
+    buf_put_str(&dw->meta, title, title_len);
+    buf_put_vbyte(&dw->meta, in_block);
+    buf_put_vbyte(&dw->meta, text_len);
+    if (dw->raw.rc || dw->records.rc || dw->meta.rc)
+        return dw->rc = errmsg_set(dw->err, sizeof dw->err, QUARRY_ENOMEM, "out of memory");
+    dw->ndocs++;
+    dw->tokens += length;
+    if (dw->raw.len >= FORMAT_STORE_BLOCK)
+        flush_block(dw);
+    return dw->rc;
+}
+
+int docwriter_finish(docwriter *dw, manifest_file files[2], uint64_t *tokens)
+{
+    filew f;
+    if (dw->rc)
+        return dw->rc;
+    flush_block(dw);
+    if (dw->rc)
+        return dw->rc;
+    /* Store: block table at `tail`. */
+    uint64_t table = dw->store.size;
+    uint8_t n4[4] = {(uint8_t)dw->nblocks, (uint8_t)(dw->nblocks >> 8),
+                     (uint8_t)(dw->nblocks >> 16), (uint8_t)(dw->nblocks >> 24)};
+    filew_write(&dw->store, n4, 4);
+    filew_write(&dw->store, dw->blocks.data, dw->blocks.len);
+    filew_footer(&dw->store, table);
+    memcpy(files[1].suffix, FORMAT_SUFFIX_STORE, sizeof FORMAT_SUFFIX_STORE);
+    int rc = filew_commit(&dw->store, &files[1].size, &files[1].crc);
+    if (rc)
+        return dw->rc = errmsg_set(dw->err, sizeof dw->err, rc, "%s", dw->store.err);
+
+    /* Docs: header fields, fixed records (their meta offsets were computed without the record
+     * array, which sits before the meta area: shift them now), meta area. */
+    uint64_t shift = (uint64_t)dw->ndocs * FORMAT_DOC_RECORD_SIZE;
+    for (uint32_t i = 0; i < dw->ndocs; i++) {
+        uint8_t *p = dw->records.data + (size_t)i * FORMAT_DOC_RECORD_SIZE + 8;
+        uint64_t off = 0;
+        for (int k = 0; k < 8; k++)
+            off |= (uint64_t)p[k] << (8 * k);
+        off += shift;
+        for (int k = 0; k < 8; k++)
+            p[k] = (uint8_t)(off >> (8 * k));
+    }
+    rc = filew_open(&f, dw->docs_path);
+    if (!rc) {
+        buf head = BUF_INIT;
+        buf_put_u32(&head, dw->ndocs);
+        buf_put_u32(&head, 0);
+        buf_put_u64(&head, dw->tokens);
+        filew_header(&f, FORMAT_KIND_DOCS);
+        filew_write(&f, head.data, head.len);
+        filew_write(&f, dw->records.data, dw->records.len);
+        filew_write(&f, dw->meta.data, dw->meta.len);
+        filew_footer(&f, 0);
+        if (head.rc && !f.rc)
+            f.rc = errmsg_set(f.err, sizeof f.err, QUARRY_ENOMEM, "out of memory");
+        buf_free(&head);
+    }
+    memcpy(files[0].suffix, FORMAT_SUFFIX_DOCS, sizeof FORMAT_SUFFIX_DOCS);
+    rc = filew_commit(&f, &files[0].size, &files[0].crc);
+    if (rc)
+        return dw->rc = errmsg_set(dw->err, sizeof dw->err, rc, "%s", f.err);
+    *tokens = dw->tokens;
+    return QUARRY_OK;
+}
+
+const char *docwriter_errmsg(const docwriter *dw)
+{
+    return dw->err;
+}
+
+void docwriter_free(docwriter *dw)
+{
+    if (!dw)
+        return;
+    filew_abort(&dw->store);
+    alloc_free(dw->docs_path);
+    buf_free(&dw->raw);
+    buf_free(&dw->zbuf);
+    buf_free(&dw->blocks);
+    buf_free(&dw->records);
+    buf_free(&dw->meta);
+    alloc_free(dw);
+}

@@ -1,0 +1,282 @@
+/*
+ * invert.c: the in-memory positional inverted index of the segment being built, and its
+ * serialisation into the .dict, .post and .pos files (format.h, docs/FORMAT.md).
+ *
+ * Each distinct term gets a number (vocabulary hash) and two growing byte buffers, already in
+ * the on-disk encoding: its postings (docid gap, tf - 1) and its positions (position gaps).
+ * Positions are appended as tokens arrive; a document's (gap, tf) pairs are appended when the
+ * document ends, for the terms it touched. Writing sorts the terms by their bytes and copies
+ * the buffers out, so a commit costs one pass over the postings.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/buf.h"
+#include "common/fileio.h"
+#include "common/format.h"
+#include "quarry/error.h"
+
+#define NO_DOC UINT32_MAX
+
+typedef struct term {
+    uint64_t key_off;   /* offset of the term's bytes in inverter.keys */
+    uint32_t key_len;   /* bytes in the term */
+    uint32_t last_doc;  /* document the term was last seen in, NO_DOC if none */
+    uint32_t next_doc;  /* previous posted docid + 1 (base of the next gap) */
+    uint32_t doc_tf;    /* occurrences in last_doc so far */
+    uint32_t next_pos;  /* previous position in last_doc + 1 (base of the next gap) */
+    uint32_t df;        /* documents posted */
+    uint64_t cf;        /* occurrences posted */
+    buf post;           /* (gap, tf - 1) pairs */
+    buf pos;            /* position gaps */
+} term;
+
+struct inverter {
+    strmap *vocab;      /* term bytes -> index in terms */
+    term *terms;        /* per term state */
+    size_t nterms;      /* terms in use */
+    size_t cap;         /* terms allocated */
+    buf keys;           /* bytes of every term, in order of first appearance */
+    uint32_t *touched;  /* terms seen in the current document */
+    size_t ntouched;    /* entries in touched */
+    size_t touched_cap; /* entries allocated */
+    uint32_t doc;       /* document being added */
+    uint64_t postings;  /* postings so far */
+    int rc;             /* QUARRY_ENOMEM once an allocation failed */
+};
+
+int inverter_create(inverter **out)
+{
+    *out = NULL;
+    inverter *inv = alloc_array(1, sizeof *inv);
+    if (!inv || strmap_create(&inv->vocab)) {
+        alloc_free(inv);
+        return QUARRY_ENOMEM;
+    }
+    *out = inv;
+    return QUARRY_OK;
+}
+
+void inverter_free(inverter *inv)
+{
+    if (!inv)
+        return;
+    for (size_t i = 0; i < inv->nterms; i++) {
+        buf_free(&inv->terms[i].post);
+        buf_free(&inv->terms[i].pos);
+    }
+    alloc_free(inv->terms);
+    alloc_free(inv->touched);
+    buf_free(&inv->keys);
+    strmap_free(inv->vocab);
+    alloc_free(inv);
+}
+
+uint64_t inverter_terms(const inverter *inv)
+{
+    return inv->nterms;
+}
+
+uint64_t inverter_postings(const inverter *inv)
+{
+    return inv->postings;
+}
+
+/* Returns the state of term t (creating it), or NULL on ENOMEM. */
+static term *lookup(inverter *inv, const char *t, size_t len)
+{
+    uint32_t *slot;
+    int inserted;
+    if (strmap_upsert(inv->vocab, t, len, (uint32_t)inv->nterms, &slot, &inserted))
+        return NULL;
+    if (!inserted)
+        return &inv->terms[*slot];
+    if (inv->nterms == inv->cap) {
+        size_t cap = inv->cap ? inv->cap * 2 : 1024;
+        term *n = alloc_resize(inv->terms, cap, sizeof *n);
+        if (!n)
+            return NULL; /* the vocabulary now names a term that does not exist: rc is sticky */
+        inv->terms = n;
+        inv->cap = cap;
+    }
+    term *e = &inv->terms[inv->nterms++];
+    memset(e, 0, sizeof *e);
+    e->key_off = inv->keys.len;
+    e->key_len = (uint32_t)len;
+    e->last_doc = NO_DOC;
+    buf_append(&inv->keys, t, len);
+    return inv->keys.rc ? NULL : e;
+}
+
+static int on_token(void *ctx, const tok_token *tk)
+{
+    inverter *inv = ctx;
+    term *e = lookup(inv, tk->term, tk->len);
+    if (!e)
+        return QUARRY_ENOMEM;
+    if (e->last_doc != inv->doc) {
+        if (inv->ntouched == inv->touched_cap) {
+            size_t cap = inv->touched_cap ? inv->touched_cap * 2 : 256;
+            uint32_t *n = alloc_resize(inv->touched, cap, sizeof *n);
+            if (!n)
+                return QUARRY_ENOMEM;
+            inv->touched = n;
+            inv->touched_cap = cap;
+        }
+        inv->touched[inv->ntouched++] = (uint32_t)(e - inv->terms);
+        e->last_doc = inv->doc;
+        e->doc_tf = 0;
+        e->next_pos = 0;
+    }
+    buf_put_vbyte(&e->pos, tk->pos - e->next_pos);
+    e->next_pos = tk->pos + 1;
+    e->doc_tf++;
+    return e->pos.rc;
+}
+
+int inverter_add(inverter *inv, analyzer *an, uint32_t docid, const char *title, size_t title_len,
+                 const char *text, size_t text_len, uint32_t *length)
+{
+    if (inv->rc)
+        return inv->rc;
+    inv->doc = docid;
+    inv->ntouched = 0;
+    uint32_t next = 0, ntitle;
+    int rc = analyzer_run(an, title, title_len, 0, on_token, inv, &ntitle);
+    if (!rc)
+        rc = analyzer_run(an, text, text_len, ntitle + 1, on_token, inv, &next);
+    if (rc) {
+        inv->rc = rc;
+        return rc;
+    }
+    *length = ntitle + (next > ntitle + 1 ? next - ntitle - 1 : 0);
+    for (size_t i = 0; i < inv->ntouched; i++) {
+        term *e = &inv->terms[inv->touched[i]];
+        buf_put_vbyte(&e->post, docid - e->next_doc);
+        buf_put_vbyte(&e->post, e->doc_tf - 1);
+        e->next_doc = docid + 1;
+        e->df++;
+        e->cf += e->doc_tf;
+        if (e->post.rc) {
+            inv->rc = e->post.rc;
+            return inv->rc;
+        }
+    }
+    inv->postings += inv->ntouched;
+    return QUARRY_OK;
+}
+
+/* qsort context: the key arena (qsort has no context argument, so keys are sorted as
+ * (pointer, length, index) triples instead). */
+typedef struct sortkey {
+    const uint8_t *p; /* term bytes */
+    uint32_t len;     /* bytes */
+    uint32_t id;      /* index in terms */
+} sortkey;
+
+static int cmp_key(const void *a, const void *b)
+{
+    const sortkey *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->p, y->p, n);
+    if (c)
+        return c;
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+int inverter_write(inverter *inv, const char *dir, const char *seg, manifest_file files[3],
+                   char *err, size_t cap)
+{
+    static const char *const kinds[3] = {FORMAT_KIND_DICT, FORMAT_KIND_POSTINGS,
+                                         FORMAT_KIND_POSITIONS};
+    static const char *const suffixes[3] = {FORMAT_SUFFIX_DICT, FORMAT_SUFFIX_POSTINGS,
+                                            FORMAT_SUFFIX_POSITIONS};
+    filew fw[3];
+    int opened = 0, rc = inv->rc;
+    sortkey *keys = NULL;
+    uint32_t *offsets = NULL;
+    buf entry = BUF_INIT;
+    if (rc)
+        return errmsg_set(err, cap, rc, "out of memory while inverting documents");
+    if (inv->nterms > UINT32_MAX)
+        return errmsg_set(err, cap, QUARRY_ENOMEM, "too many distinct terms in one segment");
+    keys = alloc_array(inv->nterms, sizeof *keys);
+    offsets = alloc_array(inv->nterms, sizeof *offsets);
+    if (!keys || !offsets) {
+        rc = errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < inv->nterms; i++) {
+        keys[i].p = inv->keys.data + inv->terms[i].key_off;
+        keys[i].len = inv->terms[i].key_len;
+        keys[i].id = (uint32_t)i;
+    }
+    qsort(keys, inv->nterms, sizeof *keys, cmp_key);
+
+    for (; opened < 3; opened++) {
+        char name[96];
+        snprintf(name, sizeof name, "%s%s", seg, suffixes[opened]);
+        char *path = path_join(dir, name);
+        if (!path) {
+            rc = errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
+            goto done;
+        }
+        rc = filew_open(&fw[opened], path);
+        alloc_free(path);
+        if (rc) {
+            errmsg_set(err, cap, rc, "%s", fw[opened].err);
+            opened++;
+            goto done;
+        }
+        filew_header(&fw[opened], kinds[opened]);
+    }
+    for (size_t i = 0; i < inv->nterms; i++) {
+        const term *e = &inv->terms[keys[i].id];
+        entry.len = 0;
+        buf_put_str(&entry, keys[i].p, keys[i].len);
+        buf_put_vbyte(&entry, e->df);
+        buf_put_vbyte(&entry, e->cf);
+        buf_put_vbyte(&entry, fw[1].size);
+        buf_put_vbyte(&entry, e->post.len);
+        buf_put_vbyte(&entry, fw[2].size);
+        buf_put_vbyte(&entry, e->pos.len);
+        if (entry.rc || fw[0].size > UINT32_MAX) {
+            rc = errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory or dictionary over 4 GiB");
+            goto done;
+        }
+        offsets[i] = (uint32_t)fw[0].size;
+        filew_write(&fw[0], entry.data, entry.len);
+        filew_write(&fw[1], e->post.data, e->post.len);
+        filew_write(&fw[2], e->pos.data, e->pos.len);
+    }
+    uint64_t table = fw[0].size;
+    uint8_t n4[4] = {(uint8_t)inv->nterms, (uint8_t)(inv->nterms >> 8),
+                     (uint8_t)(inv->nterms >> 16), (uint8_t)(inv->nterms >> 24)};
+    filew_write(&fw[0], n4, 4);
+    for (size_t i = 0; i < inv->nterms; i++) {
+        uint8_t o[4] = {(uint8_t)offsets[i], (uint8_t)(offsets[i] >> 8),
+                        (uint8_t)(offsets[i] >> 16), (uint8_t)(offsets[i] >> 24)};
+        filew_write(&fw[0], o, 4);
+    }
+    filew_footer(&fw[0], table);
+    filew_footer(&fw[1], 0);
+    filew_footer(&fw[2], 0);
+    for (int i = 0; i < 3; i++) {
+        memcpy(files[i].suffix, suffixes[i], strlen(suffixes[i]) + 1);
+        int frc = filew_commit(&fw[i], &files[i].size, &files[i].crc);
+        if (frc && !rc)
+            rc = errmsg_set(err, cap, frc, "%s", fw[i].err);
+    }
+    opened = 0;
+done:
+    for (int i = 0; i < opened; i++)
+        filew_abort(&fw[i]);
+    buf_free(&entry);
+    alloc_free(keys);
+    alloc_free(offsets);
+    return rc;
+}

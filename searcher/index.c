@@ -1,0 +1,298 @@
+/*
+ * index.c: quarry_index, an opened index folder (quarry/search.h). Reads the MANIFEST, maps the
+ * files it names and checks, before anything is trusted: each file's size against the
+ * manifest, its header (magic, kind, version) and footer, and that every table the searcher
+ * will index into lies inside its file. Term and document lookups re-check the variable-length
+ * fields they decode, so a malformed file yields QUARRY_ECORRUPT, never an out-of-bounds read.
+ * The opened index is never written again, which is what makes it shareable across threads.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "common/alloc.h"
+#include "common/format.h"
+#include "common/reader.h"
+
+static const char *const kinds[FORMAT_SEGMENT_FILES] = {
+    FORMAT_KIND_DICT, FORMAT_KIND_POSTINGS, FORMAT_KIND_POSITIONS, FORMAT_KIND_DOCS,
+    FORMAT_KIND_STORE};
+
+void index_file_name(const quarry_index *ix, int file, char *dst, size_t cap)
+{
+    snprintf(dst, cap, "%s/%s%s", ix->dir, ix->man.segments[0].name, manifest_suffixes[file]);
+}
+
+/* Fails with ECORRUPT naming file `f`. */
+static int corrupt(const quarry_index *ix, int f, const char *what, char *err, size_t cap)
+{
+    char name[512];
+    index_file_name(ix, f, name, sizeof name);
+    return errmsg_set(err, cap, QUARRY_ECORRUPT, "%s: corrupt index file (%s)", name, what);
+}
+
+/* Maps file f and checks its framing; *tail receives the footer's tail field. */
+static int map_file(quarry_index *ix, int f, uint64_t *tail)
+{
+    char name[512];
+    index_file_name(ix, f, name, sizeof name);
+    filemap *m = &ix->seg.files[f];
+    int rc = filemap_open(m, name, ix->err, sizeof ix->err);
+    if (rc == QUARRY_ENOTFOUND)
+        return errmsg_set(ix->err, sizeof ix->err, QUARRY_ECORRUPT,
+                          "%s: missing (the index is incomplete)", name);
+    if (rc)
+        return rc;
+    const manifest_file *mf = &ix->man.segments[0].files[f];
+    if (m->size != mf->size)
+        return errmsg_set(ix->err, sizeof ix->err, QUARRY_ECORRUPT,
+                          "%s: %zu bytes, the manifest says %llu (truncated or replaced)", name,
+                          m->size, (unsigned long long)mf->size);
+    if (m->size < FORMAT_HEADER_SIZE + FORMAT_FOOTER_SIZE ||
+        memcmp(m->data, FORMAT_MAGIC, FORMAT_MAGIC_LEN) != 0 ||
+        memcmp(m->data + FORMAT_MAGIC_LEN, kinds[f], 2) != 0)
+        return corrupt(ix, f, "bad header", ix->err, sizeof ix->err);
+    uint32_t version = load_u32le(m->data + 8);
+    if (version != FORMAT_VERSION)
+        return errmsg_set(ix->err, sizeof ix->err, QUARRY_EVERSION,
+                          "%s: format version %u, expected %u: rebuild the index with quarry-index",
+                          name, version, FORMAT_VERSION);
+    const uint8_t *foot = m->data + m->size - FORMAT_FOOTER_SIZE;
+    if (memcmp(foot + 12, FORMAT_END_MAGIC, 4) != 0 || load_u32le(foot + 8) != mf->crc)
+        return corrupt(ix, f, "bad footer", ix->err, sizeof ix->err);
+    *tail = load_u64le(foot);
+    return QUARRY_OK;
+}
+
+/* Locates the dictionary's offset table. */
+static int open_dict(quarry_index *ix, uint64_t tail)
+{
+    segment *s = &ix->seg;
+    size_t body_end = s->files[SEG_DICT].size - FORMAT_FOOTER_SIZE;
+    if (tail < FORMAT_HEADER_SIZE || tail > body_end || body_end - tail < 4)
+        return corrupt(ix, SEG_DICT, "table offset", ix->err, sizeof ix->err);
+    const uint8_t *t = s->files[SEG_DICT].data + tail;
+    s->nterms = load_u32le(t);
+    if ((body_end - tail - 4) / 4 != s->nterms || (body_end - tail - 4) % 4)
+        return corrupt(ix, SEG_DICT, "table size", ix->err, sizeof ix->err);
+    s->dict_table = t + 4;
+    s->dict_end = (size_t)tail;
+    return QUARRY_OK;
+}
+
+static int open_docs(quarry_index *ix)
+{
+    segment *s = &ix->seg;
+    const filemap *m = &s->files[SEG_DOCS];
+    size_t body = m->size - FORMAT_HEADER_SIZE - FORMAT_FOOTER_SIZE;
+    if (body < FORMAT_DOCS_HEADER_SIZE)
+        return corrupt(ix, SEG_DOCS, "header", ix->err, sizeof ix->err);
+    const uint8_t *h = m->data + FORMAT_HEADER_SIZE;
+    s->ndocs = load_u32le(h);
+    s->tokens = load_u64le(h + 8);
+    if (s->ndocs == UINT32_MAX ||
+        (body - FORMAT_DOCS_HEADER_SIZE) / FORMAT_DOC_RECORD_SIZE < s->ndocs)
+        return corrupt(ix, SEG_DOCS, "document count", ix->err, sizeof ix->err);
+    if (s->ndocs != ix->man.segments[0].docs || s->tokens != ix->man.segments[0].tokens)
+        return corrupt(ix, SEG_DOCS, "counts differ from the manifest", ix->err, sizeof ix->err);
+    s->doc_records = h + FORMAT_DOCS_HEADER_SIZE;
+    return QUARRY_OK;
+}
+
+static int open_store(quarry_index *ix, uint64_t tail)
+{
+    segment *s = &ix->seg;
+    size_t body_end = s->files[SEG_STORE].size - FORMAT_FOOTER_SIZE;
+    if (tail < FORMAT_HEADER_SIZE || tail > body_end || body_end - tail < 4)
+        return corrupt(ix, SEG_STORE, "table offset", ix->err, sizeof ix->err);
+    const uint8_t *t = s->files[SEG_STORE].data + tail;
+    s->nblocks = load_u32le(t);
+    if ((body_end - tail - 4) / FORMAT_STORE_RECORD_SIZE != s->nblocks ||
+        (body_end - tail - 4) % FORMAT_STORE_RECORD_SIZE)
+        return corrupt(ix, SEG_STORE, "table size", ix->err, sizeof ix->err);
+    s->store_table = t + 4;
+    s->store_end = (size_t)tail;
+    return QUARRY_OK;
+}
+
+int quarry_index_open(quarry_index **out, const char *dir)
+{
+    *out = NULL;
+    quarry_index *ix = alloc_array(1, sizeof *ix);
+    if (!ix)
+        return QUARRY_ENOMEM;
+    *out = ix;
+    int rc;
+    if (!(ix->dir = alloc_strndup(dir, strlen(dir)))) {
+        rc = errmsg_set(ix->err, sizeof ix->err, QUARRY_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = manifest_read(&ix->man, dir, ix->err, sizeof ix->err);
+    if (rc)
+        goto done;
+    if (ix->man.nsegments != 1) {
+        rc = errmsg_set(ix->err, sizeof ix->err, QUARRY_EVERSION,
+                        "%s: %u segments; this quarry reads single-segment indexes", dir,
+                        ix->man.nsegments);
+        goto done;
+    }
+    uint64_t tails[FORMAT_SEGMENT_FILES];
+    for (int f = 0; f < FORMAT_SEGMENT_FILES && !rc; f++)
+        rc = map_file(ix, f, &tails[f]);
+    if (!rc)
+        rc = open_dict(ix, tails[SEG_DICT]);
+    if (!rc)
+        rc = open_docs(ix);
+    if (!rc)
+        rc = open_store(ix, tails[SEG_STORE]);
+done:
+    ix->rc = rc;
+    return rc;
+}
+
+int quarry_index_get_info(quarry_index_info *out, const quarry_index *ix)
+{
+    if (!ix || ix->rc)
+        return QUARRY_ERROR;
+    memset(out, 0, sizeof *out);
+    out->format_version = FORMAT_VERSION;
+    out->generation = ix->man.generation;
+    out->docs = ix->seg.ndocs;
+    out->terms = ix->seg.nterms;
+    out->tokens = ix->seg.tokens;
+    for (int f = 0; f < FORMAT_SEGMENT_FILES; f++)
+        out->index_bytes += ix->seg.files[f].size;
+    out->language = ix->man.language;
+    return QUARRY_OK;
+}
+
+const char *quarry_index_errmsg(const quarry_index *ix)
+{
+    return ix ? ix->err : "no index";
+}
+
+void quarry_index_close(quarry_index *ix)
+{
+    if (!ix)
+        return;
+    for (int f = 0; f < FORMAT_SEGMENT_FILES; f++)
+        filemap_close(&ix->seg.files[f]);
+    manifest_free(&ix->man);
+    alloc_free(ix->dir);
+    alloc_free(ix);
+}
+
+/* Decodes dictionary entry i's term. */
+static int entry_term(const quarry_index *ix, uint32_t i, reader *r, const uint8_t **t,
+                      size_t *len)
+{
+    const segment *s = &ix->seg;
+    uint32_t off = load_u32le(s->dict_table + (size_t)i * 4);
+    if (off < FORMAT_HEADER_SIZE || off >= s->dict_end)
+        return QUARRY_ECORRUPT;
+    *r = reader_make(s->files[SEG_DICT].data + off, s->dict_end - off);
+    return reader_str(r, t, len);
+}
+
+/* A [off, off + len) range of file f, checked to lie in its body. */
+static int range(const quarry_index *ix, int f, uint64_t off, uint64_t len, const uint8_t **out)
+{
+    size_t size = ix->seg.files[f].size;
+    if (off < FORMAT_HEADER_SIZE || off > size - FORMAT_FOOTER_SIZE ||
+        len > size - FORMAT_FOOTER_SIZE - off)
+        return QUARRY_ECORRUPT;
+    *out = ix->seg.files[f].data + off;
+    return QUARRY_OK;
+}
+
+int index_lookup(const quarry_index *ix, const char *term, size_t len, term_info *out, char *err,
+                 size_t cap)
+{
+    uint32_t lo = 0, hi = ix->seg.nterms;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        reader r;
+        const uint8_t *t;
+        size_t tlen;
+        if (entry_term(ix, mid, &r, &t, &tlen))
+            return corrupt(ix, SEG_DICT, "term entry", err, cap);
+        size_t n = tlen < len ? tlen : len;
+        int c = memcmp(t, term, n);
+        if (c == 0)
+            c = (tlen > len) - (tlen < len);
+        if (c < 0) {
+            lo = mid + 1;
+        } else if (c > 0) {
+            hi = mid;
+        } else {
+            uint64_t df, cf, po, pl, qo, ql;
+            if (reader_vbyte(&r, &df) || reader_vbyte(&r, &cf) || reader_vbyte(&r, &po) ||
+                reader_vbyte(&r, &pl) || reader_vbyte(&r, &qo) || reader_vbyte(&r, &ql) ||
+                df == 0 || df > ix->seg.ndocs || cf < df || range(ix, SEG_POST, po, pl, &out->post) ||
+                range(ix, SEG_POS, qo, ql, &out->pos))
+                return corrupt(ix, SEG_DICT, "term entry", err, cap);
+            out->df = (uint32_t)df;
+            out->cf = cf;
+            out->post_len = (size_t)pl;
+            out->pos_len = (size_t)ql;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int index_doc_meta(const quarry_index *ix, uint32_t doc, doc_meta *out, char *err, size_t cap)
+{
+    const segment *s = &ix->seg;
+    if (doc >= s->ndocs)
+        return corrupt(ix, SEG_DOCS, "document number", err, cap);
+    const uint8_t *rec = s->doc_records + (size_t)doc * FORMAT_DOC_RECORD_SIZE;
+    out->block = load_u32le(rec + 4);
+    uint64_t off = load_u64le(rec + 8);
+    const filemap *m = &s->files[SEG_DOCS];
+    if (off < FORMAT_HEADER_SIZE || off >= m->size - FORMAT_FOOTER_SIZE)
+        return corrupt(ix, SEG_DOCS, "document record", err, cap);
+    reader r = reader_make(m->data + off, m->size - FORMAT_FOOTER_SIZE - off);
+    const uint8_t *id, *title;
+    uint32_t in_block, text_len;
+    if (reader_str(&r, &id, &out->id_len) || reader_str(&r, &title, &out->title_len) ||
+        reader_vbyte32(&r, &in_block) || reader_vbyte32(&r, &text_len) ||
+        out->block >= (s->nblocks ? s->nblocks : 1))
+        return corrupt(ix, SEG_DOCS, "document record", err, cap);
+    out->id = (const char *)id;
+    out->title = (const char *)title;
+    out->offset = in_block;
+    out->text_len = text_len;
+    return QUARRY_OK;
+}
+
+int index_doc_text(const quarry_index *ix, const doc_meta *m, buf *scratch, const char **text,
+                   char *err, size_t cap)
+{
+    const segment *s = &ix->seg;
+    if (m->text_len == 0) {
+        *text = "";
+        return QUARRY_OK;
+    }
+    if (m->block >= s->nblocks)
+        return corrupt(ix, SEG_STORE, "block number", err, cap);
+    const uint8_t *rec = s->store_table + (size_t)m->block * FORMAT_STORE_RECORD_SIZE;
+    uint64_t off = load_u64le(rec);
+    uint32_t clen = load_u32le(rec + 8), rawlen = load_u32le(rec + 12);
+    const uint8_t *z;
+    if (off < FORMAT_HEADER_SIZE || off > s->store_end || clen > s->store_end - off ||
+        (uint64_t)m->offset + m->text_len > rawlen)
+        return corrupt(ix, SEG_STORE, "block record", err, cap);
+    z = s->files[SEG_STORE].data + off;
+    scratch->len = 0;
+    if (buf_reserve(scratch, rawlen))
+        return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
+    uLongf out_len = rawlen;
+    if (uncompress(scratch->data, &out_len, z, clen) != Z_OK || out_len != rawlen)
+        return corrupt(ix, SEG_STORE, "compressed block", err, cap);
+    scratch->len = rawlen;
+    *text = (const char *)scratch->data + m->offset;
+    return QUARRY_OK;
+}

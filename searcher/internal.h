@@ -1,0 +1,242 @@
+/*
+ * searcher/internal.h: the searcher's modules.
+ *
+ *   index.c    quarry_index: maps the files a MANIFEST names, checks their framing, looks up
+ *              terms and documents
+ *   cursor.c   posting cursors, the only view of postings that query code has
+ *   bm25.c     the scoring function
+ *   query.c    query text -> query tree (Lucene classic syntax subset)
+ *   eval.c     query tree -> scorers over cursors -> top-k heap
+ *   snippet.c  best passage of a document's text, with matched words marked
+ *   searcher.c quarry_searcher and quarry_results (public API)
+ */
+#ifndef QUARRY_SEARCHER_INTERNAL_H
+#define QUARRY_SEARCHER_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/analyzer.h"
+#include "common/buf.h"
+#include "common/errmsg.h"
+#include "common/fileio.h"
+#include "common/manifest.h"
+#include "quarry/search.h"
+
+/* ===== index ============================================================================= */
+
+/* Where a term's postings are; every range was checked to lie inside its file. */
+typedef struct term_info {
+    uint32_t df;            /* documents containing the term */
+    uint64_t cf;            /* occurrences in all documents */
+    const uint8_t *post;    /* its (gap, tf - 1) pairs */
+    size_t post_len;        /* bytes */
+    const uint8_t *pos;     /* its positions */
+    size_t pos_len;         /* bytes */
+} term_info;
+
+/* One document's table entry. Strings point into the mapped .docs file. */
+typedef struct doc_meta {
+    const char *id;         /* external id */
+    size_t id_len;          /* bytes */
+    const char *title;      /* title */
+    size_t title_len;       /* bytes */
+    uint32_t block;         /* store block holding the text */
+    uint32_t offset;        /* offset of the text in the block's raw bytes */
+    uint32_t text_len;      /* bytes of text */
+} doc_meta;
+
+/* An opened segment: its mapped files and the tables located inside them. */
+typedef struct segment {
+    filemap files[FORMAT_SEGMENT_FILES]; /* .dict .post .pos .docs .store, as in the manifest */
+    const uint8_t *dict_table;           /* nterms u32 entry offsets */
+    uint32_t nterms;                     /* terms in the dictionary */
+    size_t dict_end;                     /* end of the entry area (= table start - 4) */
+    uint32_t ndocs;                      /* documents */
+    uint64_t tokens;                     /* sum of document lengths */
+    const uint8_t *doc_records;          /* ndocs 16-byte records */
+    const uint8_t *store_table;          /* nblocks 16-byte block records */
+    uint32_t nblocks;                    /* store blocks */
+    size_t store_end;                    /* end of the block area (= table start) */
+} segment;
+
+struct quarry_index {
+    char *dir;              /* folder */
+    manifest man;           /* the commit opened */
+    segment seg;            /* its (single) segment */
+    int rc;                 /* QUARRY_OK when open succeeded */
+    char err[ERRMSG_CAP];   /* why open failed */
+};
+
+/* Which file of a segment, for messages. */
+enum { SEG_DICT, SEG_POST, SEG_POS, SEG_DOCS, SEG_STORE };
+
+/*
+ * Looks term[0..len) up. Returns 1 (found, *out filled), 0 (absent) or QUARRY_ECORRUPT (err
+ * names the file).
+ */
+int index_lookup(const quarry_index *ix, const char *term, size_t len, term_info *out, char *err,
+                 size_t cap);
+
+/* Length in tokens of document `doc` (< ndocs). */
+static inline uint32_t index_doc_length(const quarry_index *ix, uint32_t doc)
+{
+    const uint8_t *p = ix->seg.doc_records + (size_t)doc * FORMAT_DOC_RECORD_SIZE;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Reads document `doc`'s table entry. Returns QUARRY_OK or QUARRY_ECORRUPT (message in err). */
+int index_doc_meta(const quarry_index *ix, uint32_t doc, doc_meta *out, char *err, size_t cap);
+
+/*
+ * Inflates the store block holding document `doc`'s text into `scratch` (reused between
+ * calls) and points *text at the text. Returns QUARRY_OK, QUARRY_ECORRUPT or QUARRY_ENOMEM.
+ */
+int index_doc_text(const quarry_index *ix, const doc_meta *m, buf *scratch, const char **text,
+                   char *err, size_t cap);
+
+/* Path of one of the segment's files, for messages ("news.idx/seg_1.post"); static buffer
+ * free: written into dst. */
+void index_file_name(const quarry_index *ix, int file, char *dst, size_t cap);
+
+/* ===== cursor ============================================================================ */
+
+#define CURSOR_END UINT32_MAX /* docid of an exhausted cursor */
+
+/*
+ * A forward iterator over one term's postings. Decoding is lazy: positions are read only for
+ * documents whose positions are asked for. A malformed posting list ends the cursor and sets
+ * rc to QUARRY_ECORRUPT (checked by the caller once the query is done).
+ */
+typedef struct cursor {
+    const uint8_t *p, *end;    /* postings still to decode */
+    const uint8_t *pp, *pend;  /* positions still to decode */
+    uint32_t ndocs;            /* documents in the segment (docids must stay below) */
+    uint32_t left;             /* postings not decoded yet */
+    uint32_t doc;              /* current docid, CURSOR_END when exhausted */
+    uint32_t freq;             /* occurrences in doc */
+    uint64_t skip_pos;         /* positions of passed documents not consumed from pp yet */
+    int pos_loaded;            /* positions of doc are in `positions` */
+    uint32_t *positions;       /* positions of doc once loaded */
+    uint32_t npositions;       /* entries in positions */
+    uint32_t poscap;           /* entries allocated */
+    int rc;                    /* QUARRY_OK, QUARRY_ECORRUPT or QUARRY_ENOMEM */
+} cursor;
+
+/* Positions the cursor on the first posting of `ti` (or END if it is empty). */
+void cursor_init(cursor *c, const term_info *ti, uint32_t ndocs);
+
+/* Frees the positions buffer. */
+void cursor_free(cursor *c);
+
+/* Moves to the next document. */
+void cursor_next(cursor *c);
+
+/* Moves to the first document >= target (stays if already there). */
+void cursor_next_geq(cursor *c, uint32_t target);
+
+/* Current docid, or CURSOR_END. */
+static inline uint32_t cursor_docid(const cursor *c)
+{
+    return c->doc;
+}
+
+/* Occurrences of the term in the current document. */
+static inline uint32_t cursor_freq(const cursor *c)
+{
+    return c->freq;
+}
+
+/*
+ * Positions of the term in the current document, increasing. *out is valid until the cursor
+ * moves. Returns the number of positions, 0 on failure (then c->rc is set).
+ */
+uint32_t cursor_positions(cursor *c, const uint32_t **out);
+
+/* ===== bm25 ============================================================================== */
+
+/* Collection statistics and parameters of one query's scoring. */
+typedef struct bm25 {
+    double k1;    /* term-frequency saturation */
+    double b;     /* length normalisation */
+    double n;     /* documents in the collection */
+    double avgdl; /* mean document length */
+} bm25;
+
+/* Lucene's idf: ln(1 + (N - df + 0.5) / (df + 0.5)). */
+double bm25_idf(const bm25 *p, double df);
+
+/* Score of a (pseudo-)term with weight idf occurring tf times in a document of length dl. */
+double bm25_score(const bm25 *p, double idf, double tf, double dl);
+
+/* ===== query ============================================================================= */
+
+typedef enum qkind { Q_TERM, Q_PHRASE, Q_BOOL } qkind;
+typedef enum qoccur { Q_SHOULD, Q_MUST, Q_MUST_NOT } qoccur;
+
+/* A node of the parsed query. */
+typedef struct qnode {
+    qkind kind;             /* term, phrase or boolean */
+    qoccur occur;           /* how the node is attached to its parent boolean */
+    size_t nterms;          /* TERM: 1; PHRASE: >= 2 */
+    char **terms;           /* analyzed terms (NUL-terminated copies) */
+    size_t *lens;           /* their lengths */
+    uint32_t *offsets;      /* PHRASE: position of each term relative to the first */
+    struct qnode **kids;    /* BOOL: clauses */
+    size_t nkids;           /* BOOL: number of clauses */
+} qnode;
+
+#define QUERY_MAX_BYTES 65536u /* longest query text */
+#define QUERY_MAX_DEPTH 64     /* deepest parenthesis nesting */
+#define QUERY_MAX_CLAUSES 1024 /* most clauses in one boolean, as Lucene's default */
+
+/*
+ * Parses q[0..len) into a tree whose root is always a Q_BOOL. Words and phrases are analyzed
+ * with `an`. Returns QUARRY_OK, QUARRY_EQUERY (message in err, with the byte column) or
+ * QUARRY_ENOMEM.
+ */
+int query_parse(qnode **out, analyzer *an, const char *q, size_t len, int default_and, char *err,
+                size_t cap);
+
+/* Frees a tree. NULL is a no-op. */
+void query_free(qnode *n);
+
+/* ===== eval ============================================================================== */
+
+/* A scored document. */
+typedef struct hit {
+    uint32_t doc;  /* docid */
+    double score;  /* BM25 score */
+} hit;
+
+/*
+ * Evaluates `root` exhaustively over the index and keeps the k best hits (score descending,
+ * docid ascending on ties) in out[0..*nout). *total receives the number of matching documents.
+ * out has room for k hits. Returns QUARRY_OK, QUARRY_ECORRUPT or QUARRY_ENOMEM (message in err).
+ */
+int eval_top_k(const quarry_index *ix, const qnode *root, const bm25 *p, size_t k, hit *out,
+               size_t *nout, uint64_t *total, char *err, size_t cap);
+
+/* ===== snippet =========================================================================== */
+
+/* A passage chosen for display. */
+typedef struct snippet {
+    size_t start;           /* byte offset of the passage in the text */
+    size_t len;             /* its bytes */
+    quarry_span *spans;     /* matched words, offsets relative to start (alloc'd) */
+    size_t nspans;          /* entries in spans */
+} snippet;
+
+/*
+ * Chooses the passage of about `target` bytes of text[0..len) that holds the most distinct
+ * query terms (then the most matches), cut on word boundaries, and marks the words whose
+ * analyzed form is one of the query's terms. With no match, the start of the text.
+ * Returns QUARRY_OK or QUARRY_ENOMEM.
+ */
+int snippet_make(snippet *out, analyzer *an, const char *text, size_t len, const qnode *query,
+                 size_t target);
+
+/* Frees the spans. */
+void snippet_free(snippet *s);
+
+#endif

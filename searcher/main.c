@@ -1,0 +1,243 @@
+/*
+ * main.c: the quarry-search command, a thin client of the public search API. Prints ranked
+ * hits with highlighted snippets (bold on a terminal, [brackets] otherwise) or one JSON object
+ * per hit. Exit status: 0 success (also with no results), 1 error (missing or corrupt index,
+ * query syntax error), 2 usage error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "quarry/quarry.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: quarry-search [options] INDEX QUERY\n"
+          "\n"
+          "Searches the index folder INDEX and prints the best matches, best first.\n"
+          "Query syntax: words (any may match; --and: all must), \"exact phrases\", +required,\n"
+          "-excluded, AND, OR, NOT and ( ) as in Lucene. Example: '\"Delcy Rodriguez\" +embassy'\n"
+          "\n"
+          "options:\n"
+          "  -k N           number of results (default 10)\n"
+          "  --and          all words are required unless marked otherwise\n"
+          "  --json         one JSON object per hit on standard output\n"
+          "  --k1 X, --b X  BM25 parameters (default 1.2 and 0.75)\n"
+          "  --no-snippets  do not read document text\n"
+          "  --color WHEN   highlight with bold: auto (default, on a terminal), always, never\n"
+          "  --info         print facts about the index and exit\n"
+          "  -h, --help     this help\n"
+          "  --version      print the version\n"
+          "\n"
+          "exit status: 0 ok (also with no results), 1 error (index or query), 2 usage\n",
+          out);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Writes s[0..n) as the inside of a JSON string. */
+static void json_str(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", stdout);
+        else if (c == '\t')
+            fputs("\\t", stdout);
+        else if (c == '\r')
+            fputs("\\r", stdout);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+}
+
+/* Writes s[0..n) on one line: runs of whitespace become one space. */
+static void flat(const char *s, size_t n)
+{
+    int space = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+            space = 1;
+            continue;
+        }
+        if (space)
+            putchar(' ');
+        space = 0;
+        putchar(c);
+    }
+}
+
+static int parse_num(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    quarry_search_options o = QUARRY_SEARCH_OPTIONS_INIT;
+    const char *index = NULL, *query = NULL;
+    int json = 0, info = 0, color = -1, status = 1;
+    quarry_index *ix = NULL;
+    quarry_searcher *s = NULL;
+    quarry_results *r = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_arg = i + 1 < argc;
+        double v;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            printf("quarry-search %s\n", quarry_version_string());
+            return 0;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--and")) {
+            o.default_and = 1;
+        } else if (!strcmp(a, "--no-snippets")) {
+            o.snippet_bytes = 0;
+        } else if (!strcmp(a, "--info")) {
+            info = 1;
+        } else if ((!strcmp(a, "-k") || !strcmp(a, "--k1") || !strcmp(a, "--b")) && has_arg) {
+            if (parse_num(argv[++i], &v) || v < 0 || (a[1] == 'k' && (v > 1e6 || v != (size_t)v))) {
+                fprintf(stderr, "quarry-search: bad value '%s' for %s\n", argv[i], a);
+                return 2;
+            }
+            if (!strcmp(a, "-k"))
+                o.k = (size_t)v;
+            else if (!strcmp(a, "--k1"))
+                o.k1 = v;
+            else
+                o.b = v;
+        } else if (!strcmp(a, "--color") && has_arg) {
+            const char *w = argv[++i];
+            color = !strcmp(w, "always") ? 1 : !strcmp(w, "never") ? 0 : !strcmp(w, "auto") ? -1 : -2;
+            if (color == -2) {
+                fprintf(stderr, "quarry-search: --color takes auto, always or never\n");
+                return 2;
+            }
+        } else if (a[0] == '-' && a[1] == '-' && !index) {
+            fprintf(stderr, "quarry-search: unknown option %s (see --help)\n", a);
+            return 2;
+        } else if (!index) {
+            index = a;
+        } else if (!query) {
+            query = a;
+        } else {
+            fprintf(stderr, "quarry-search: one query only (quote it: '%s ...')\n", query);
+            return 2;
+        }
+    }
+    if (!index || (!query && !info)) {
+        usage(stderr);
+        return 2;
+    }
+    if (color < 0)
+        color = isatty(STDOUT_FILENO);
+
+    int rc = quarry_index_open(&ix, index);
+    if (rc != QUARRY_OK) {
+        fprintf(stderr, "quarry-search: %s\n", ix ? quarry_index_errmsg(ix) : quarry_strerror(rc));
+        goto done;
+    }
+    if (info) {
+        quarry_index_info in;
+        quarry_index_get_info(&in, ix);
+        printf("format version %u, generation %llu, %llu documents, %llu terms, %llu tokens, "
+               "%llu bytes, language %s\n",
+               in.format_version, (unsigned long long)in.generation,
+               (unsigned long long)in.docs, (unsigned long long)in.terms,
+               (unsigned long long)in.tokens, (unsigned long long)in.index_bytes, in.language);
+        status = 0;
+        goto done;
+    }
+    rc = quarry_searcher_create(&s, ix);
+    if (rc != QUARRY_OK) {
+        fprintf(stderr, "quarry-search: %s\n", quarry_strerror(rc));
+        goto done;
+    }
+    double t0 = now();
+    rc = quarry_searcher_search(&r, s, query, strlen(query), &o);
+    double ms = (now() - t0) * 1e3;
+    if (rc != QUARRY_OK) {
+        fprintf(stderr, "quarry-search: %s\n", quarry_searcher_errmsg(s));
+        goto done;
+    }
+    size_t n = quarry_results_size(r);
+    for (size_t i = 0; i < n; i++) {
+        quarry_hit h;
+        quarry_results_get(&h, r, i);
+        if (json) {
+            printf("{\"rank\":%zu,\"id\":\"", i + 1);
+            json_str(h.id, h.id_len);
+            printf("\",\"score\":%.17g,\"title\":\"", h.score);
+            json_str(h.title, h.title_len);
+            fputs("\"", stdout);
+            if (h.snippet) {
+                fputs(",\"snippet\":\"", stdout);
+                json_str(h.snippet, h.snippet_len);
+                fputs("\",\"highlights\":[", stdout);
+                for (size_t j = 0; j < h.nspans; j++)
+                    printf("%s[%zu,%zu]", j ? "," : "", h.spans[j].start, h.spans[j].len);
+                fputs("]", stdout);
+            }
+            fputs("}\n", stdout);
+            continue;
+        }
+        printf("%2zu. %.4f  %.*s\n    ", i + 1, h.score, (int)h.id_len, h.id);
+        flat(h.title, h.title_len);
+        putchar('\n');
+        if (h.snippet) {
+            fputs("    ", stdout);
+            if (h.snippet_offset > 0)
+                fputs("... ", stdout);
+            size_t at = 0;
+            for (size_t j = 0; j < h.nspans; j++) {
+                flat(h.snippet + at, h.spans[j].start - at);
+                if (h.spans[j].start > at && strchr(" \n\t\r", h.snippet[h.spans[j].start - 1]))
+                    putchar(' ');
+                fputs(color ? "\033[1m" : "[", stdout);
+                fwrite(h.snippet + h.spans[j].start, 1, h.spans[j].len, stdout);
+                fputs(color ? "\033[0m" : "]", stdout);
+                at = h.spans[j].start + h.spans[j].len;
+            }
+            flat(h.snippet + at, h.snippet_len - at);
+            if (h.snippet_offset + h.snippet_len < h.text_len)
+                fputs(" ...", stdout);
+            putchar('\n');
+        }
+    }
+    if (!json) {
+        uint64_t total = quarry_results_total(r);
+        if (total == 0)
+            printf("no results (%.2f ms)\n", ms);
+        else
+            printf("%zu of %llu matching document%s (%.2f ms)\n", n, (unsigned long long)total,
+                   total == 1 ? "" : "s", ms);
+    }
+    status = 0;
+done:
+    quarry_results_free(r);
+    quarry_searcher_free(s);
+    quarry_index_close(ix);
+    return status;
+}
