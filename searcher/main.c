@@ -13,6 +13,8 @@
 
 #include "quarry/quarry.h"
 
+#define TITLE_MAX 100 /* bytes of a title shown in human output */
+
 static void usage(FILE *out)
 {
     fputs("usage: quarry-search [options] INDEX QUERY\n"
@@ -204,8 +206,14 @@ int main(int argc, char **argv)
             continue;
         }
         printf("%2zu. %.4f  %.*s\n    ", i + 1, h.score, (int)h.id_len, h.id);
-        flat(h.title, h.title_len);
-        putchar('\n');
+        size_t tl = h.title_len;
+        if (tl > TITLE_MAX) { /* cut long titles at a character boundary */
+            tl = TITLE_MAX;
+            while (tl > 0 && ((unsigned char)h.title[tl] & 0xC0) == 0x80)
+                tl--;
+        }
+        flat(h.title, tl);
+        fputs(tl < h.title_len ? " ...\n" : "\n", stdout);
         if (h.snippet) {
             fputs("    ", stdout);
             if (h.snippet_offset > 0)
