@@ -33,16 +33,28 @@ static size_t cut_term(const char *s)
     return n;
 }
 
+static int term_of(stemmer *stem, const char *word, size_t len, const char **term,
+                   size_t *term_len)
+{
+    int rc = stemmer_stem(stem, word, len, term, term_len);
+    if (!rc && *term_len > TOKENIZER_MAX_TERM)
+        *term_len = cut_term(*term);
+    return rc;
+}
+
+int analyzer_term(analyzer *a, const char *word, size_t len, const char **term, size_t *term_len)
+{
+    return term_of(a->stem, word, len, term, term_len);
+}
+
 /* Stems one token and passes it on; a stemmer failure stops the tokenizer with that code. */
 static int stem_token(void *ctx, const tok_token *t)
 {
     const stage *st = ctx;
     tok_token out = *t;
-    int rc = stemmer_stem(st->stem, t->term, t->len, &out.term, &out.len);
+    int rc = term_of(st->stem, t->term, t->len, &out.term, &out.len);
     if (rc)
         return rc;
-    if (out.len > TOKENIZER_MAX_TERM)
-        out.len = cut_term(out.term);
     return st->emit(st->ctx, &out);
 }
 

@@ -60,13 +60,6 @@ void buf_put_u64(buf *b, uint64_t v)
     buf_put_u32(b, (uint32_t)(v >> 32));
 }
 
-void buf_put_vbyte(buf *b, uint64_t v)
-{
-    if (buf_reserve(b, VBYTE_MAX_BYTES))
-        return;
-    b->len += vbyte_put(b->data + b->len, v);
-}
-
 void buf_put_str(buf *b, const void *p, size_t n)
 {
     buf_put_vbyte(b, n);

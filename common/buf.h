@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vbyte.h"
+
 typedef struct buf {
     uint8_t *data; /* bytes; NULL until the first append */
     size_t len;    /* bytes in use */
@@ -33,8 +35,13 @@ void buf_put_u8(buf *b, uint8_t v);
 void buf_put_u32(buf *b, uint32_t v);
 void buf_put_u64(buf *b, uint64_t v);
 
-/* Appends v as a variable-byte integer (common/vbyte.h). */
-void buf_put_vbyte(buf *b, uint64_t v);
+/* Appends v as a variable-byte integer (common/vbyte.h). Inline: the indexer's hot path. */
+static inline void buf_put_vbyte(buf *b, uint64_t v)
+{
+    if ((b->rc || b->cap - b->len < VBYTE_MAX_BYTES) && buf_reserve(b, VBYTE_MAX_BYTES))
+        return;
+    b->len += vbyte_put(b->data + b->len, v);
+}
 
 /* Appends a vbyte length followed by the n bytes. */
 void buf_put_str(buf *b, const void *p, size_t n);

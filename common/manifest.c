@@ -43,7 +43,8 @@ static int parse(manifest *m, const uint8_t *data, size_t size, const char *path
 {
     if (size < FORMAT_HEADER_SIZE + FORMAT_FOOTER_SIZE ||
         memcmp(data, FORMAT_MAGIC FORMAT_KIND_MANIFEST, 8) != 0)
-        return errmsg_set(err, cap, QUARRY_ECORRUPT, "%s: not a quarry manifest", path);
+        return errmsg_set(err, cap, QUARRY_ECORRUPT, "%s: corrupt manifest (not a quarry manifest)",
+                          path);
     uint32_t version = load_u32le(data + 8);
     if (version != FORMAT_VERSION)
         return errmsg_set(err, cap, QUARRY_EVERSION,
@@ -53,7 +54,8 @@ static int parse(manifest *m, const uint8_t *data, size_t size, const char *path
     const uint8_t *foot = data + size - FORMAT_FOOTER_SIZE;
     if (memcmp(foot + 12, FORMAT_END_MAGIC, 4) != 0 ||
         load_u32le(foot + 8) != (uint32_t)crc32_z(crc32(0L, Z_NULL, 0), data, size - 8))
-        return errmsg_set(err, cap, QUARRY_ECORRUPT, "%s: checksum mismatch", path);
+        return errmsg_set(err, cap, QUARRY_ECORRUPT, "%s: corrupt manifest (checksum mismatch)",
+                          path);
 
     reader r = reader_make(data + FORMAT_HEADER_SIZE, size - FORMAT_HEADER_SIZE - FORMAT_FOOTER_SIZE);
     const uint8_t *lang;
@@ -89,7 +91,7 @@ static int parse(manifest *m, const uint8_t *data, size_t size, const char *path
     return QUARRY_OK;
 bad:
     manifest_free(m);
-    return errmsg_set(err, cap, QUARRY_ECORRUPT, "%s: malformed manifest", path);
+    return errmsg_set(err, cap, QUARRY_ECORRUPT, "%s: corrupt manifest (malformed)", path);
 }
 
 int manifest_read(manifest *m, const char *dir, char *err, size_t cap)

@@ -21,9 +21,9 @@
 #include "strmap.h"
 #include "vbyte.h"
 
-#define CACHE_WORDS 65536     /* words cached before the cache is emptied */
+#define CACHE_WORDS 65536      /* words cached before the cache is emptied */
 #define CACHE_BYTES (4u << 20) /* bytes of stems cached before it is emptied */
-#define LANG_CAP    32        /* longest language name accepted, plus one */
+#define LANG_CAP    32         /* longest language name accepted, plus one */
 
 static const char none_name[] = "none";
 
@@ -37,22 +37,22 @@ static const struct {
     const char *code; /* ISO 639-1 or 639-2 code */
     const char *name; /* canonical libstemmer name */
 } iso_codes[] = {
-    {"ar", "arabic"},      {"ara", "arabic"},     {"hy", "armenian"},   {"hye", "armenian"},
-    {"arm", "armenian"},   {"eu", "basque"},      {"eus", "basque"},    {"baq", "basque"},
-    {"ca", "catalan"},     {"cat", "catalan"},    {"da", "danish"},     {"dan", "danish"},
-    {"nl", "dutch"},       {"nld", "dutch"},      {"dut", "dutch"},     {"en", "english"},
-    {"eng", "english"},    {"fi", "finnish"},     {"fin", "finnish"},   {"fr", "french"},
-    {"fra", "french"},     {"fre", "french"},     {"de", "german"},     {"deu", "german"},
-    {"ger", "german"},     {"el", "greek"},       {"ell", "greek"},     {"gre", "greek"},
-    {"hi", "hindi"},       {"hin", "hindi"},      {"hu", "hungarian"},  {"hun", "hungarian"},
-    {"id", "indonesian"},  {"ind", "indonesian"}, {"ga", "irish"},      {"gle", "irish"},
-    {"it", "italian"},     {"ita", "italian"},    {"lt", "lithuanian"}, {"lit", "lithuanian"},
-    {"ne", "nepali"},      {"nep", "nepali"},     {"no", "norwegian"},  {"nor", "norwegian"},
-    {"pt", "portuguese"},  {"por", "portuguese"}, {"ro", "romanian"},   {"ron", "romanian"},
-    {"rum", "romanian"},   {"ru", "russian"},     {"rus", "russian"},   {"sr", "serbian"},
-    {"srp", "serbian"},    {"es", "spanish"},     {"spa", "spanish"},   {"esl", "spanish"},
-    {"sv", "swedish"},     {"swe", "swedish"},    {"ta", "tamil"},      {"tam", "tamil"},
-    {"tr", "turkish"},     {"tur", "turkish"},    {"yi", "yiddish"},    {"yid", "yiddish"},
+    {"ar", "arabic"},     {"ara", "arabic"},     {"hy", "armenian"},   {"hye", "armenian"},
+    {"arm", "armenian"},  {"eu", "basque"},      {"eus", "basque"},    {"baq", "basque"},
+    {"ca", "catalan"},    {"cat", "catalan"},    {"da", "danish"},     {"dan", "danish"},
+    {"nl", "dutch"},      {"nld", "dutch"},      {"dut", "dutch"},     {"en", "english"},
+    {"eng", "english"},   {"fi", "finnish"},     {"fin", "finnish"},   {"fr", "french"},
+    {"fra", "french"},    {"fre", "french"},     {"de", "german"},     {"deu", "german"},
+    {"ger", "german"},    {"el", "greek"},       {"ell", "greek"},     {"gre", "greek"},
+    {"hi", "hindi"},      {"hin", "hindi"},      {"hu", "hungarian"},  {"hun", "hungarian"},
+    {"id", "indonesian"}, {"ind", "indonesian"}, {"ga", "irish"},      {"gle", "irish"},
+    {"it", "italian"},    {"ita", "italian"},    {"lt", "lithuanian"}, {"lit", "lithuanian"},
+    {"ne", "nepali"},     {"nep", "nepali"},     {"no", "norwegian"},  {"nor", "norwegian"},
+    {"pt", "portuguese"}, {"por", "portuguese"}, {"ro", "romanian"},   {"ron", "romanian"},
+    {"rum", "romanian"},  {"ru", "russian"},     {"rus", "russian"},   {"sr", "serbian"},
+    {"srp", "serbian"},   {"es", "spanish"},     {"spa", "spanish"},   {"esl", "spanish"},
+    {"sv", "swedish"},    {"swe", "swedish"},    {"ta", "tamil"},      {"tam", "tamil"},
+    {"tr", "turkish"},    {"tur", "turkish"},    {"yi", "yiddish"},    {"yid", "yiddish"},
 };
 
 struct stemmer {

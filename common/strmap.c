@@ -15,8 +15,8 @@
 #include "alloc.h"
 #include "quarry/error.h"
 
-#define MIN_SLOTS   16    /* table size of a new map (a power of two) */
-#define CHUNK_BYTES 65536 /* key bytes per arena chunk */
+#define MIN_SLOTS   16                /* table size of a new map (a power of two) */
+#define CHUNK_BYTES 65536             /* key bytes per arena chunk */
 #define BIG_KEY     (CHUNK_BYTES / 4) /* longer keys get a chunk of their own */
 
 typedef struct slot {

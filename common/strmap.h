@@ -21,9 +21,10 @@ void strmap_free(strmap *m);
 int strmap_get(const strmap *m, const char *key, size_t len, uint32_t *value);
 
 /*
- * Finds key or inserts it with `value`. *slot_value receives a pointer to the stored value
- * (valid until the next insert), *inserted 1 if the key was new. Returns QUARRY_OK or
- * QUARRY_ENOMEM (the map is unchanged).
+ * Finds key or inserts it with `value` (an existing key keeps its value). *slot_value receives
+ * a pointer to the stored value (valid until the next insert), *inserted 1 if the key was new;
+ * either may be NULL. Returns QUARRY_OK or QUARRY_ENOMEM (the map is unchanged; also for a key
+ * of 4 GiB or more).
  */
 int strmap_upsert(strmap *m, const char *key, size_t len, uint32_t value, uint32_t **slot_value,
                   int *inserted);
@@ -31,13 +32,14 @@ int strmap_upsert(strmap *m, const char *key, size_t len, uint32_t value, uint32
 /* Number of keys. */
 size_t strmap_size(const strmap *m);
 
-/* Removes every key (keeps the allocated table for reuse). */
+/* Removes every key (keeps the allocated table, and one chunk of key storage, for reuse). */
 void strmap_clear(strmap *m);
 
 /* Bytes of memory held (table and key arena). */
 size_t strmap_memory(const strmap *m);
 
-/* The 64-bit hash used for keys (exposed for tests and for callers hashing the same keys). */
+/* The 64-bit hash used for keys (exposed for tests and for callers hashing the same keys).
+ * The same on every platform: it reads bytes, not host-order words. */
 uint64_t strmap_hash(const char *key, size_t len);
 
 #endif

@@ -46,8 +46,7 @@ static const uint8_t ascii_fold[256] = {
 enum { C_SEP, C_LETTER, C_DIGIT, C_MARK, C_APOS };
 
 /* Folding: case folding, compatibility decomposition, combining marks removed. */
-#define FOLD_OPTIONS                                                                               \
-    (UTF8PROC_CASEFOLD | UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK)
+#define FOLD_OPTIONS (UTF8PROC_CASEFOLD | UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK)
 
 /* Room for the folding of one code point: the longest (U+FDFA) is 18 code points. */
 #define FOLD_MAX 32

@@ -19,6 +19,10 @@
 #include "common/format.h"
 #include "quarry/error.h"
 
+/* zlib level of store blocks: level 3 compresses within 7% of level 6 at about twice the
+ * speed on English text (the store is read only for the few hits shown). */
+#define STORE_LEVEL 3
+
 struct docwriter {
     filew store;          /* the .store file being written */
     char *docs_path;      /* final path of the .docs file */
@@ -74,7 +78,7 @@ static void flush_block(docwriter *dw)
     uLongf zlen = compressBound(dw->raw.len);
     dw->zbuf.len = 0;
     if (buf_reserve(&dw->zbuf, zlen) ||
-        compress2(dw->zbuf.data, &zlen, dw->raw.data, dw->raw.len, 6) != Z_OK) {
+        compress2(dw->zbuf.data, &zlen, dw->raw.data, dw->raw.len, STORE_LEVEL) != Z_OK) {
         dw->rc = errmsg_set(dw->err, sizeof dw->err, QUARRY_ENOMEM,
                             "out of memory compressing the document store");
         return;

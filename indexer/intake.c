@@ -119,7 +119,8 @@ static int add_folder(quarry_writer *w, const char *path, const char *rel, buf *
         }
         n++;
     }
-    qsort(names, n, sizeof *names, cmp_names);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_names);
     for (size_t i = 0; i < n && !rc; i++) {
         char *full = path_join(path, names[i]);
         char *id = *rel ? path_join(rel, names[i]) : alloc_strndup(names[i], strlen(names[i]));

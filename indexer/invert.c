@@ -2,6 +2,9 @@
  * invert.c: the in-memory positional inverted index of the segment being built, and its
  * serialisation into the .dict, .post and .pos files (format.h, docs/FORMAT.md).
  *
+ * Words are tokenized here and mapped to terms through a cache keyed by the folded word, so a
+ * repeated word costs one hash lookup; a new word is stemmed once with analyzer_term, which
+ * makes the terms exactly those analyzer_run gives queries.
  * Each distinct term gets a number (vocabulary hash) and two growing byte buffers, already in
  * the on-disk encoding: its postings (docid gap, tf - 1) and its positions (position gaps).
  * Positions are appended as tokens arrive; a document's (gap, tf) pairs are appended when the
@@ -18,6 +21,7 @@
 #include "common/buf.h"
 #include "common/fileio.h"
 #include "common/format.h"
+#include "common/tokenizer.h"
 #include "quarry/error.h"
 
 #define NO_DOC UINT32_MAX
@@ -37,6 +41,8 @@ typedef struct term {
 
 struct inverter {
     strmap *vocab;      /* term bytes -> index in terms */
+    strmap *words;      /* folded word -> index in terms (the stem cache of this segment) */
+    analyzer *an;       /* analyzer of the document being added */
     term *terms;        /* per term state */
     size_t nterms;      /* terms in use */
     size_t cap;         /* terms allocated */
@@ -53,8 +59,8 @@ int inverter_create(inverter **out)
 {
     *out = NULL;
     inverter *inv = alloc_array(1, sizeof *inv);
-    if (!inv || strmap_create(&inv->vocab)) {
-        alloc_free(inv);
+    if (!inv || strmap_create(&inv->vocab) || strmap_create(&inv->words)) {
+        inverter_free(inv);
         return QUARRY_ENOMEM;
     }
     *out = inv;
@@ -73,6 +79,7 @@ void inverter_free(inverter *inv)
     alloc_free(inv->touched);
     buf_free(&inv->keys);
     strmap_free(inv->vocab);
+    strmap_free(inv->words);
     alloc_free(inv);
 }
 
@@ -115,9 +122,23 @@ static term *lookup(inverter *inv, const char *t, size_t len)
 static int on_token(void *ctx, const tok_token *tk)
 {
     inverter *inv = ctx;
-    term *e = lookup(inv, tk->term, tk->len);
-    if (!e)
+    uint32_t *slot;
+    int inserted;
+    if (strmap_upsert(inv->words, tk->term, tk->len, 0, &slot, &inserted))
         return QUARRY_ENOMEM;
+    term *e;
+    if (!inserted) {
+        e = &inv->terms[*slot];
+    } else {
+        const char *t;
+        size_t n;
+        int rc = analyzer_term(inv->an, tk->term, tk->len, &t, &n);
+        if (rc)
+            return rc;
+        if (!(e = lookup(inv, t, n)))
+            return QUARRY_ENOMEM;
+        *slot = (uint32_t)(e - inv->terms);
+    }
     if (e->last_doc != inv->doc) {
         if (inv->ntouched == inv->touched_cap) {
             size_t cap = inv->touched_cap ? inv->touched_cap * 2 : 256;
@@ -145,10 +166,11 @@ int inverter_add(inverter *inv, analyzer *an, uint32_t docid, const char *title,
         return inv->rc;
     inv->doc = docid;
     inv->ntouched = 0;
+    inv->an = an;
     uint32_t next = 0, ntitle;
-    int rc = analyzer_run(an, title, title_len, 0, on_token, inv, &ntitle);
+    int rc = tokenizer_run(title, title_len, 0, on_token, inv, &ntitle);
     if (!rc)
-        rc = analyzer_run(an, text, text_len, ntitle + 1, on_token, inv, &next);
+        rc = tokenizer_run(text, text_len, ntitle + 1, on_token, inv, &next);
     if (rc) {
         inv->rc = rc;
         return rc;

@@ -18,18 +18,18 @@
 void cursor_init(cursor *c, const term_info *ti, uint32_t ndocs)
 {
     memset(c, 0, sizeof *c);
+    c->ndocs = ndocs;
+    c->left = ti->df;
+    c->freq = 0;
+    if (c->left == 0) { /* an absent term (zeroed ti): NULL + 0 below would be undefined */
+        c->doc = CURSOR_END;
+        return;
+    }
     c->p = ti->post;
     c->end = ti->post + ti->post_len;
     c->pp = ti->pos;
     c->pend = ti->pos + ti->pos_len;
-    c->ndocs = ndocs;
-    c->left = ti->df;
     c->doc = 0; /* base of the first gap: docid = 0 + gap */
-    c->freq = 0;
-    if (c->left == 0) {
-        c->doc = CURSOR_END;
-        return;
-    }
     /* Decode the first posting; its gap is relative to "previous = -1", i.e. base 0. */
     uint64_t gap, tf;
     if (vbyte_get(&c->p, c->end, &gap) || vbyte_get(&c->p, c->end, &tf) || gap >= ndocs ||
@@ -107,7 +107,8 @@ uint32_t cursor_positions(cursor *c, const uint32_t **out)
         uint64_t next = 0;
         for (uint32_t i = 0; i < c->freq; i++) {
             uint64_t gap;
-            if (vbyte_get(&c->pp, c->pend, &gap) || gap > UINT32_MAX - next)
+            /* next <= 2^32 here; the position next + gap must fit in 32 bits */
+            if (vbyte_get(&c->pp, c->pend, &gap) || gap >= ((uint64_t)1 << 32) - next)
                 goto bad;
             c->positions[i] = (uint32_t)(next + gap);
             next = next + gap + 1;

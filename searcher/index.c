@@ -48,8 +48,9 @@ static int map_file(quarry_index *ix, int f, uint64_t *tail)
     const manifest_file *mf = &ix->man.segments[0].files[f];
     if (m->size != mf->size)
         return errmsg_set(ix->err, sizeof ix->err, QUARRY_ECORRUPT,
-                          "%s: %zu bytes, the manifest says %llu (truncated or replaced)", name,
-                          m->size, (unsigned long long)mf->size);
+                          "%s: corrupt index file (%zu bytes, the manifest says %llu: "
+                          "truncated or replaced)",
+                          name, m->size, (unsigned long long)mf->size);
     if (m->size < FORMAT_HEADER_SIZE + FORMAT_FOOTER_SIZE ||
         memcmp(m->data, FORMAT_MAGIC, FORMAT_MAGIC_LEN) != 0 ||
         memcmp(m->data + FORMAT_MAGIC_LEN, kinds[f], 2) != 0)
@@ -282,8 +283,10 @@ int index_doc_text(const quarry_index *ix, const doc_meta *m, buf *scratch, cons
     uint64_t off = load_u64le(rec);
     uint32_t clen = load_u32le(rec + 8), rawlen = load_u32le(rec + 12);
     const uint8_t *z;
+    /* Deflate expands at most 1032 times, so a larger raw length is a lie that must not
+     * size the allocation below (a 16-byte record could otherwise ask for 4 GiB). */
     if (off < FORMAT_HEADER_SIZE || off > s->store_end || clen > s->store_end - off ||
-        (uint64_t)m->offset + m->text_len > rawlen)
+        (uint64_t)m->offset + m->text_len > rawlen || rawlen > (uint64_t)clen * 1032)
         return corrupt(ix, SEG_STORE, "block record", err, cap);
     z = s->files[SEG_STORE].data + off;
     scratch->len = 0;

@@ -179,8 +179,9 @@ enum { MOD_NONE, MOD_REQ, MOD_NOT };
 enum { CONJ_NONE, CONJ_AND, CONJ_OR };
 
 /* Lucene's QueryParser.addClause: an AND makes the previous clause required too; with AND as
- * the default operator an OR makes it optional; prohibited clauses stay prohibited. */
-static void add_clause(parser *ps, qnode *b, int conj, int mods, qnode *q)
+ * the default operator an OR makes it optional; prohibited clauses stay prohibited. `col` is
+ * the clause's column, for messages. */
+static void add_clause(parser *ps, qnode *b, int conj, int mods, qnode *q, size_t col)
 {
     if (b->nkids > 0 && conj == CONJ_AND && b->kids[b->nkids - 1]->occur != Q_MUST_NOT)
         b->kids[b->nkids - 1]->occur = Q_MUST;
@@ -197,7 +198,8 @@ static void add_clause(parser *ps, qnode *b, int conj, int mods, qnode *q)
     q->occur = prohibited ? Q_MUST_NOT : required ? Q_MUST : Q_SHOULD;
     if (b->nkids == QUERY_MAX_CLAUSES) {
         ps->rc = errmsg_set(ps->err, ps->cap, QUARRY_EQUERY,
-                            "too many clauses (more than %d in one group)", QUERY_MAX_CLAUSES);
+                            "too many clauses at column %zu (more than %d in one group)", col,
+                            QUERY_MAX_CLAUSES);
         query_free(q);
         return;
     }
@@ -225,6 +227,7 @@ static qnode *parse_bool(parser *ps, int depth)
     int first = 1;
     while (!ps->rc && ps->tok.kind != T_END && ps->tok.kind != T_RPAREN) {
         int conj = CONJ_NONE, mods = MOD_NONE;
+        token op = ps->tok; /* the last operator read, for messages */
         if (ps->tok.kind == T_AND || ps->tok.kind == T_OR) {
             if (first) {
                 ps->rc = errmsg_set(ps->err, ps->cap, QUARRY_EQUERY,
@@ -239,16 +242,19 @@ static qnode *parse_bool(parser *ps, int depth)
             mods = MOD_NOT;
         else if (ps->tok.kind == T_PLUS)
             mods = MOD_REQ;
-        if (mods != MOD_NONE)
+        if (mods != MOD_NONE) {
+            op = ps->tok;
             lex(ps);
+        }
         token t = ps->tok;
         qnode *q = NULL;
         switch (t.kind) {
         case T_LPAREN:
-            if (depth + 1 >= QUERY_MAX_DEPTH) {
+            if (depth >= QUERY_MAX_DEPTH) {
                 ps->rc = errmsg_set(ps->err, ps->cap, QUARRY_EQUERY,
-                                    "parentheses nested too deeply (more than %d levels)",
-                                    QUERY_MAX_DEPTH);
+                                    "parentheses nested too deeply at column %zu (more than %d "
+                                    "levels)",
+                                    t.col, QUERY_MAX_DEPTH);
                 break;
             }
             lex(ps);
@@ -275,18 +281,21 @@ static qnode *parse_bool(parser *ps, int depth)
         default:
             if (ps->rc)
                 break;
-            ps->rc = errmsg_set(ps->err, ps->cap, QUARRY_EQUERY,
-                                t.kind == T_END ? "the query ends where a word was expected"
-                                                : "unexpected '%.*s' at column %zu",
-                                (int)(t.kind == T_RPAREN ? 1 : t.len ? t.len : 1), t.text,
-                                t.col);
+            if (t.kind == T_END) /* only reached after an operator */
+                ps->rc = errmsg_set(ps->err, ps->cap, QUARRY_EQUERY,
+                                    "operator %.*s at column %zu has no right operand",
+                                    (int)(op.len ? op.len : 1), op.text, op.col);
+            else
+                ps->rc = errmsg_set(ps->err, ps->cap, QUARRY_EQUERY,
+                                    "unexpected '%.*s' at column %zu", /* ')' has len 0 */
+                                    (int)(t.len ? t.len : 1), t.text, t.col);
             break;
         }
         if (ps->rc) {
             query_free(q);
             break;
         }
-        add_clause(ps, b, conj, mods, q);
+        add_clause(ps, b, conj, mods, q, t.col);
         first = 0;
     }
     if (ps->rc) {

@@ -20,13 +20,13 @@
 
 /* The tokens of one run, copied out of the callback. */
 typedef struct toks {
-    char terms[1024]; /* the terms joined by single spaces */
-    size_t n;         /* tokens received */
-    uint32_t pos[MAX_TOKS];
-    size_t start[MAX_TOKS];
-    size_t end[MAX_TOKS];
-    size_t len[MAX_TOKS];
-    int stop_after; /* if > 0, the callback returns 5 at this token */
+    char terms[1024];       /* the terms joined by single spaces */
+    size_t n;               /* tokens received */
+    uint32_t pos[MAX_TOKS]; /* positions of the first MAX_TOKS tokens */
+    size_t start[MAX_TOKS]; /* their start offsets */
+    size_t end[MAX_TOKS];   /* their end offsets */
+    size_t len[MAX_TOKS];   /* their term lengths */
+    int stop_after;         /* if > 0, the callback returns 5 at this token */
 } toks;
 
 static int collect(void *ctx, const tok_token *t)
@@ -86,8 +86,7 @@ static void test_positions(void **state)
     uint32_t next = 0;
     assert_int_equal(analyzer_create(&a, NULL), QUARRY_OK);
     assert_string_equal(analyzer_language(a), "english");
-    assert_string_equal(analyze(a, &k, "RUNNING runs, re-running", 40, &next),
-                        "run run re run");
+    assert_string_equal(analyze(a, &k, "RUNNING runs, re-running", 40, &next), "run run re run");
     assert_int_equal(k.pos[0], 40);
     assert_int_equal(k.pos[3], 43);
     assert_int_equal(next, 44);

@@ -91,9 +91,10 @@ static void test_unknown(void **state)
 {
     (void)state;
     static const char *const names[] = {
-        "klingon", "", "lovins", "kraaij_pohlmann", "e", "englishx", " english",
-        "a-language-name-far-longer-than-any-that-libstemmer-knows",
-    };
+        "klingon",  "",
+        "lovins",   "kraaij_pohlmann",
+        "e",        "englishx",
+        " english", "a-language-name-far-longer-than-any-that-libstemmer-knows"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         stemmer *s = (stemmer *)&s; /* must be reset to NULL */
         assert_int_equal(stemmer_create(&s, names[i]), QUARRY_ENOTFOUND);
@@ -103,26 +104,24 @@ static void test_unknown(void **state)
 
 /* Words in several scripts, to tell stemming algorithms apart. */
 static const char *const probe_words[] = {
-    "running", "generations", "nationalities", "maisons", "continuellement", "häuser",
-    "gesellschaften", "cantando", "libertades", "книгами", "читающий", "λόγους", "ανθρώπων",
-    "kitapların", "evlerden", "taloissa", "kirjoittamisesta", "házakban", "vakantiehuizen",
-    "bibliotecas", "biblioteche", "pensiamo", "kommunikation", "bøgerne", "hundarna",
-    "كتابات", "लड़कियों", "குழந்தைகள்", "spitalele", "namuose", "rumah-rumah", "leabhair",
-    "etxeetan", "cases", "gradovima", "գրքերը", "ספרים", "काठमाडौंमा", "tiedostoja",
-};
+    "running",        "generations", "nationalities", "maisons",  "continuellement",  "häuser",
+    "gesellschaften", "cantando",    "libertades",    "книгами",  "читающий",         "λόγους",
+    "ανθρώπων",       "kitapların",  "evlerden",      "taloissa", "kirjoittamisesta", "házakban",
+    "vakantiehuizen", "bibliotecas", "biblioteche",   "pensiamo", "kommunikation",    "bøgerne",
+    "hundarna",       "كتابات",      "लड़कियों",        "குழந்தைகள்", "spitalele",        "namuose",
+    "rumah-rumah",    "leabhair",    "etxeetan",      "cases",    "gradovima",        "գրքերը",
+    "ספרים",          "काठमाडौंमा",   "tiedostoja"};
 
 /* Every ISO code libstemmer accepts names the algorithm libstemmer gives for that code. */
 static void test_iso_codes(void **state)
 {
     (void)state;
     static const char *const codes[] = {
-        "ar", "ara", "arm", "baq", "ca", "cat", "da", "dan", "de", "deu", "dut", "el",
-        "ell", "en", "eng", "es", "esl", "eu", "eus", "fi", "fin", "fr", "fra", "fre",
-        "ga", "ger", "gle", "gre", "hi", "hin", "hu", "hun", "hy", "hye", "id", "ind",
-        "it", "ita", "lit", "lt", "ne", "nep", "nl", "nld", "no", "nor", "por", "pt",
-        "ro", "ron", "ru", "rum", "rus", "spa", "sr", "srp", "sv", "swe", "ta", "tam",
-        "tr", "tur", "yi", "yid",
-    };
+        "ar",  "ara", "arm", "baq", "ca",  "cat", "da",  "dan", "de", "deu", "dut", "el",  "ell",
+        "en",  "eng", "es",  "esl", "eu",  "eus", "fi",  "fin", "fr", "fra", "fre", "ga",  "ger",
+        "gle", "gre", "hi",  "hin", "hu",  "hun", "hy",  "hye", "id", "ind", "it",  "ita", "lit",
+        "lt",  "ne",  "nep", "nl",  "nld", "no",  "nor", "por", "pt", "ro",  "ron", "ru",  "rum",
+        "rus", "spa", "sr",  "srp", "sv",  "swe", "ta",  "tam", "tr", "tur", "yi",  "yid"};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         struct sb_stemmer *by_code = sb_stemmer_new(codes[i], "UTF_8");
         assert_non_null(by_code);
@@ -168,8 +167,8 @@ static void test_all_listed(void **state)
         for (size_t w = 0; w < sizeof probe_words / sizeof probe_words[0]; w++) {
             const char *out;
             size_t n;
-            assert_int_equal(
-                stemmer_stem(s, probe_words[w], strlen(probe_words[w]), &out, &n), QUARRY_OK);
+            assert_int_equal(stemmer_stem(s, probe_words[w], strlen(probe_words[w]), &out, &n),
+                             QUARRY_OK);
             assert_true(n > 0);
         }
         stemmer_free(s);
@@ -201,8 +200,8 @@ static void test_list(void **state)
 /* A pseudo-random English-looking word for index i (deterministic). */
 static size_t make_word(char *w, uint32_t i)
 {
-    static const char *const suffixes[] = {"", "s", "es", "ing", "ed", "ies", "ly", "ness",
-                                           "ational", "izer", "fulness", "y", "ement"};
+    static const char *const suffixes[] = {"",     "s",       "es",   "ing",     "ed", "ies",  "ly",
+                                           "ness", "ational", "izer", "fulness", "y",  "ement"};
     uint32_t x = i * 2654435761u ^ 0x5bd1e995u;
     size_t n = 0;
     int letters = 1 + (int)(x % 9);
@@ -210,7 +209,7 @@ static size_t make_word(char *w, uint32_t i)
         x = x * 1103515245u + 12345u;
         w[n++] = (char)('a' + (x >> 16) % 26);
     }
-    n += (size_t)sprintf(w + n, "%u%s", i / 7, suffixes[(x >> 8) % 13]);
+    n += (size_t)snprintf(w + n, 64 - n, "%u%s", i / 7, suffixes[(x >> 8) % 13]);
     return n;
 }
 
@@ -273,10 +272,10 @@ static void test_long_words(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_english),   cmocka_unit_test(test_other_languages),
-        cmocka_unit_test(test_none),      cmocka_unit_test(test_unknown),
-        cmocka_unit_test(test_iso_codes), cmocka_unit_test(test_all_listed),
-        cmocka_unit_test(test_list),      cmocka_unit_test(test_cache),
+        cmocka_unit_test(test_english),    cmocka_unit_test(test_other_languages),
+        cmocka_unit_test(test_none),       cmocka_unit_test(test_unknown),
+        cmocka_unit_test(test_iso_codes),  cmocka_unit_test(test_all_listed),
+        cmocka_unit_test(test_list),       cmocka_unit_test(test_cache),
         cmocka_unit_test(test_long_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

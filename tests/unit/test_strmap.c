@@ -52,8 +52,9 @@ static void test_binary_keys(void **state)
         const char *key;
         size_t len;
     } keys[] = {
-        {"", 0}, {"\0", 1}, {"\0\0", 2}, {"a", 1}, {"a\0", 2}, {"a\0b", 3}, {"a\0c", 3},
-        {"\0a", 2}, {"\xff\xfe", 2}, {"abcdefgh", 8}, {"abcdefgh\0", 9}, {"abcdefg", 7},
+        {"", 0},         {"\0", 1},       {"\0\0", 2},       {"a", 1},
+        {"a\0", 2},      {"a\0b", 3},     {"a\0c", 3},       {"\0a", 2},
+        {"\xff\xfe", 2}, {"abcdefgh", 8}, {"abcdefgh\0", 9}, {"abcdefg", 7},
     };
     size_t n = sizeof keys / sizeof keys[0];
     strmap *m;
@@ -77,9 +78,9 @@ static void test_binary_keys(void **state)
 enum { RKEYS = 100000, RKEY_MAX = 24 };
 
 typedef struct rkey {
-    char b[RKEY_MAX];
-    size_t len;
-    uint32_t index; /* position in generation order */
+    char b[RKEY_MAX]; /* key bytes */
+    size_t len;       /* key length */
+    uint32_t index;   /* position in generation order */
 } rkey;
 
 static int rkey_cmp(const void *x, const void *y)
@@ -274,10 +275,13 @@ static void test_hash(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_basic),  cmocka_unit_test(test_binary_keys),
+        cmocka_unit_test(test_basic),
+        cmocka_unit_test(test_binary_keys),
         cmocka_unit_test(test_random_vs_reference),
-        cmocka_unit_test(test_growth), cmocka_unit_test(test_clear),
-        cmocka_unit_test(test_big_keys), cmocka_unit_test(test_hash),
+        cmocka_unit_test(test_growth),
+        cmocka_unit_test(test_clear),
+        cmocka_unit_test(test_big_keys),
+        cmocka_unit_test(test_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
