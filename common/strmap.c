@@ -5,8 +5,10 @@
  * Open addressing with linear probing over a power-of-two table kept at most half full, so a
  * lookup usually reads one or two adjacent slots. A slot keeps the key's full 64-bit hash,
  * compared before any key byte and reused when the table doubles, and a pointer to the key's
- * copy in an arena of chunks that never move: growing the table copies 24-byte slots, never
- * key bytes.
+ * copy in an arena of chunks that never move: growing the table copies 32-byte slots, never
+ * key bytes. Keys of up to 8 bytes (most words) are also kept in the slot itself, zero-padded
+ * in one word, so that confirming a hit on them is one integer comparison in the slot already
+ * loaded instead of a memcmp call that misses the cache in the arena.
  */
 #include "strmap.h"
 
@@ -22,9 +24,23 @@
 typedef struct slot {
     const char *key; /* the key's copy in the arena; NULL for an empty slot */
     uint64_t hash;   /* strmap_hash of the key */
+    uint64_t inl;    /* keys of up to 8 bytes: the bytes, zero-padded (see short_word) */
     uint32_t len;    /* key length in bytes */
     uint32_t value;  /* the value */
 } slot;
+
+#define INLINE_MAX 8 /* longest key also stored in slot.inl */
+
+/* The first min(len, 8) bytes of key as a little-endian word, zero-padded. */
+static uint64_t short_word(const char *key, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)key;
+    uint64_t w = 0;
+    size_t n = len < INLINE_MAX ? len : INLINE_MAX;
+    for (size_t i = 0; i < n; i++)
+        w |= (uint64_t)p[i] << (8 * i);
+    return w;
+}
 
 typedef struct chunk {
     struct chunk *next; /* older chunk, NULL for the last */
@@ -131,10 +147,13 @@ void strmap_free(strmap *m)
 static size_t probe(const strmap *m, const char *key, size_t len, uint64_t h)
 {
     size_t i = (size_t)h & m->mask;
+    uint64_t w = short_word(key, len);
     for (;;) {
         const slot *s = &m->slots[i];
-        if (!s->key ||
-            (s->hash == h && s->len == len && (len == 0 || memcmp(s->key, key, len) == 0)))
+        if (!s->key)
+            return i;
+        if (s->hash == h && s->len == len && s->inl == w &&
+            (len <= INLINE_MAX || memcmp(s->key, key, len) == 0))
             return i;
         i = (i + 1) & m->mask;
     }
@@ -222,7 +241,7 @@ int strmap_upsert(strmap *m, const char *key, size_t len, uint32_t value, uint32
         const char *copy = arena_copy(m, key, len);
         if (!copy)
             return QUARRY_ENOMEM;
-        m->slots[i] = (slot){copy, h, (uint32_t)len, value};
+        m->slots[i] = (slot){copy, h, short_word(key, len), (uint32_t)len, value};
         m->size++;
     }
     if (slot_value)

@@ -18,18 +18,19 @@
 void cursor_init(cursor *c, const term_info *ti, uint32_t ndocs)
 {
     memset(c, 0, sizeof *c);
+    c->p = ti->post;
+    /* An empty stream may be NULL (an absent term's zeroed ti), and NULL + 0 is undefined. */
+    c->end = ti->post_len ? ti->post + ti->post_len : ti->post;
+    c->pp = ti->pos;
+    c->pend = ti->pos_len ? ti->pos + ti->pos_len : ti->pos;
     c->ndocs = ndocs;
     c->left = ti->df;
+    c->doc = 0; /* base of the first gap: docid = 0 + gap */
     c->freq = 0;
-    if (c->left == 0) { /* an absent term (zeroed ti): NULL + 0 below would be undefined */
+    if (c->left == 0) {
         c->doc = CURSOR_END;
         return;
     }
-    c->p = ti->post;
-    c->end = ti->post + ti->post_len;
-    c->pp = ti->pos;
-    c->pend = ti->pos + ti->pos_len;
-    c->doc = 0; /* base of the first gap: docid = 0 + gap */
     /* Decode the first posting; its gap is relative to "previous = -1", i.e. base 0. */
     uint64_t gap, tf;
     if (vbyte_get(&c->p, c->end, &gap) || vbyte_get(&c->p, c->end, &tf) || gap >= ndocs ||

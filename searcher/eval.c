@@ -114,14 +114,16 @@ static scorer *build_leaf(evalctx *e, const qnode *n)
     return s;
 }
 
-/* Appends scorer c to one of b's clause arrays. */
+/* Appends scorer c to one of b's clause arrays (grown at powers of two). */
 static int push(scorer ***arr, size_t *n, scorer *c)
 {
-    scorer **a = alloc_resize(*arr, *n + 1, sizeof *a);
-    if (!a)
-        return QUARRY_ENOMEM;
-    a[(*n)++] = c;
-    *arr = a;
+    if ((*n & (*n - 1)) == 0) {
+        scorer **a = alloc_resize(*arr, *n ? *n * 2 : 1, sizeof *a);
+        if (!a)
+            return QUARRY_ENOMEM;
+        *arr = a;
+    }
+    (*arr)[(*n)++] = c;
     return QUARRY_OK;
 }
 
