@@ -1,0 +1,331 @@
+#!/bin/sh
+# run.sh BUILD_DIR SOURCE_DIR: command-line tests of quarry-index and quarry-search.
+#
+# Builds an index of data/sample-news with quarry-index -q, runs quarry-search for a set of
+# queries and diffs each output (timings "(x.xx ms)" removed) against tests/cli/expected/NAME.out;
+# then checks exit statuses and messages of the failure cases documented at the top of
+# indexer/main.c and searcher/main.c. Prints one line per failed check and exits 1 if any failed.
+#
+# QUARRY_CLI_UPDATE=1 rewrites the expected files from the current output instead of diffing
+# (review the result with git diff before committing it).
+set -u
+
+if [ $# -ne 2 ]; then
+    echo "usage: $0 BUILD_DIR SOURCE_DIR" >&2
+    exit 2
+fi
+BUILD=$1
+SRC=$2
+INDEX=$BUILD/quarry-index
+SEARCH=$BUILD/quarry-search
+SAMPLE=$SRC/data/sample-news
+EXPECTED=$SRC/tests/cli/expected
+for exe in "$INDEX" "$SEARCH"; do
+    if [ ! -x "$exe" ]; then
+        echo "$exe is not built" >&2
+        exit 1
+    fi
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/quarry-cli-XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM HUP
+
+failures=0
+checks=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# run NAME CMD...: runs CMD with stdout in $T/NAME.out, stderr in $T/NAME.err, status in $status.
+run() {
+    name=$1
+    shift
+    "$@" >"$T/$name.out" 2>"$T/$name.err"
+    status=$?
+}
+
+# expect_status NAME WANT: checks the status of the last run.
+expect_status() {
+    checks=$((checks + 1))
+    if [ "$status" -ne "$2" ]; then
+        fail "$1: exit status $status, expected $2 (stderr: $(head -c 300 "$T/$1.err"))"
+    fi
+}
+
+# expect_in NAME FILE TEXT: FILE (out or err) of the last run contains TEXT (fixed string).
+expect_in() {
+    checks=$((checks + 1))
+    if ! grep -F -q -e "$3" "$T/$1.$2"; then
+        fail "$1: std$2 does not contain '$3': $(head -c 300 "$T/$1.$2")"
+    fi
+}
+
+# expect_nonempty NAME FILE: FILE (out or err) of the last run is not empty.
+expect_nonempty() {
+    checks=$((checks + 1))
+    if [ ! -s "$T/$1.$2" ]; then
+        fail "$1: std$2 is empty"
+    fi
+}
+
+# expect_empty NAME FILE: FILE (out or err) of the last run is empty.
+expect_empty() {
+    checks=$((checks + 1))
+    if [ -s "$T/$1.$2" ]; then
+        fail "$1: std$2 is not empty: $(head -c 300 "$T/$1.$2")"
+    fi
+}
+
+# golden NAME ARGS...: quarry-search ARGS must exit 0, print nothing on stderr and print
+# expected/NAME.out on stdout (after removing timings).
+golden() {
+    name=$1
+    shift
+    run "$name" "$SEARCH" "$@"
+    expect_status "$name" 0
+    expect_empty "$name" err
+    sed -e 's/ ([0-9][0-9.]* ms)$//' "$T/$name.out" >"$T/$name.got"
+    checks=$((checks + 1))
+    if [ -n "${QUARRY_CLI_UPDATE:-}" ]; then
+        mkdir -p "$EXPECTED"
+        cp "$T/$name.got" "$EXPECTED/$name.out"
+    elif ! diff -u "$EXPECTED/$name.out" "$T/$name.got" >"$T/$name.diff" 2>&1; then
+        fail "$name: output differs from expected/$name.out:"
+        cat "$T/$name.diff" >&2
+    fi
+}
+
+# ----- the sample index -------------------------------------------------------------------------
+
+IX=$T/news.idx
+run index "$INDEX" -q "$IX" "$SAMPLE"
+expect_status index 0
+expect_empty index out
+expect_empty index err
+
+# ----- golden outputs ---------------------------------------------------------------------------
+
+golden phrase-accents "$IX" '"Delcy Rodriguez"'
+golden words "$IX" 'embassy reopening'
+golden phrase "$IX" '"embassy reopening"'
+golden phrase-stems "$IX" '"reopening embassy"'
+golden k2 -k 2 "$IX" 'embassy reopening'
+golden k0 -k 0 "$IX" maduro
+golden and --and "$IX" 'embassy reopening oil'
+golden boolean "$IX" '+(embassy OR diplomats) -reuters'
+golden boolean-phrase "$IX" '"Delcy Rodriguez" AND (guaido OR flag) NOT treasury'
+golden title-only "$IX" newslooks
+golden no-snippets --no-snippets "$IX" venezuela
+golden color-never --color never "$IX" 'trump oil'
+golden color-always --color always -k 1 "$IX" '"Delcy Rodriguez"'
+golden json --json "$IX" '+maduro -oil'
+golden json-words --json -k 3 "$IX" 'embassy reopening'
+golden json-no-snippets --json --no-snippets --and "$IX" 'maduro trump'
+golden no-results "$IX" zzzunknownword
+
+# A query that matches nothing still succeeds and says so.
+run none "$SEARCH" "$IX" 'nothing-matches-this AND zzzz'
+expect_status none 0
+expect_in none out "no results"
+run none-json "$SEARCH" --json "$IX" zzzz
+expect_status none-json 0
+expect_empty none-json out
+
+# --info describes the index.
+run info "$SEARCH" --info "$IX"
+expect_status info 0
+expect_in info out "generation 1, 5 documents"
+expect_in info out "language english"
+
+# ----- quarry-search failures -------------------------------------------------------------------
+
+run quote "$SEARCH" "$IX" '"Delcy Rodriguez'
+expect_status quote 1
+expect_in quote err "quote"
+expect_empty quote out
+run paren "$SEARCH" "$IX" '(embassy OR oil'
+expect_status paren 1
+expect_in paren err "parenthesis"
+run paren2 "$SEARCH" "$IX" 'embassy)'
+expect_status paren2 1
+expect_in paren2 err "parenthesis"
+run operand "$SEARCH" "$IX" 'embassy AND'
+expect_status operand 1
+expect_nonempty operand err
+
+run missing "$SEARCH" "$T/no-such.idx" maduro
+expect_status missing 1
+expect_in missing err "no-such.idx"
+expect_empty missing out
+
+cp -r "$IX" "$T/cut.idx"
+post=$(ls "$T/cut.idx"/*.post)
+head -c 100 "$post" >"$T/cut.post" && mv "$T/cut.post" "$post"
+run truncated "$SEARCH" "$T/cut.idx" maduro
+expect_status truncated 1
+expect_in truncated err "corrupt"
+expect_in truncated err ".post"
+expect_empty truncated out
+
+cp -r "$IX" "$T/badman.idx"
+printf 'QUARRYMF garbage' >"$T/badman.idx/MANIFEST"
+run badmanifest "$SEARCH" "$T/badman.idx" maduro
+expect_status badmanifest 1
+expect_in badmanifest err "corrupt"
+
+run unknown "$SEARCH" --bogus "$IX" maduro
+expect_status unknown 2
+expect_in unknown err "--bogus"
+run noquery "$SEARCH" "$IX"
+expect_status noquery 2
+expect_in noquery err "usage"
+run twoqueries "$SEARCH" "$IX" maduro oil
+expect_status twoqueries 2
+run badk "$SEARCH" -k -3 "$IX" maduro
+expect_status badk 2
+run badk2 "$SEARCH" -k 1.5 "$IX" maduro
+expect_status badk2 2
+run badcolor "$SEARCH" --color sometimes "$IX" maduro
+expect_status badcolor 2
+run shelp "$SEARCH" --help
+expect_status shelp 0
+expect_in shelp out "usage"
+run sversion "$SEARCH" --version
+expect_status sversion 0
+expect_in sversion out "quarry-search"
+
+# ----- quarry-index -----------------------------------------------------------------------------
+
+# Without -q: a summary on stdout.
+run summary "$INDEX" "$T/summary.idx" "$SAMPLE"
+expect_status summary 0
+expect_in summary out "indexed 5 documents"
+expect_empty summary err
+
+# Invalid JSON Lines: each bad line is named file:line, the good ones are indexed, exit 3.
+J=$T/docs.jsonl
+{
+    printf '{"id":"good-1","title":"First","text":"alpha bravo"}\n'
+    printf '{"id":"broken", "text":\n'
+    printf '\n'
+    printf '{"id":7,"text":"charlie delta","extra":{"nested":[1,2]}}\n'
+    printf '["not","an","object"]\n'
+    printf '{"id":"good-1","text":"duplicate"}\n'
+} >"$J"
+run jsonl "$INDEX" -q "$T/jsonl.idx" --jsonl "$J"
+expect_status jsonl 3
+expect_in jsonl err "$J:2:"
+expect_in jsonl err "$J:5:"
+expect_in jsonl err "$J:6:"
+expect_in jsonl err "duplicate"
+run jsonl-search "$SEARCH" --json "$T/jsonl.idx" 'alpha OR charlie OR duplicate'
+expect_status jsonl-search 0
+expect_in jsonl-search out '"id":"good-1"'
+expect_in jsonl-search out '"id":"7"'
+checks=$((checks + 1))
+if [ "$(wc -l <"$T/jsonl-search.out")" -ne 2 ]; then
+    fail "jsonl-search: expected 2 hits, got $(cat "$T/jsonl-search.out")"
+fi
+
+# --strict: the first bad line stops the run, exit 1, and the previous index is untouched.
+"$SEARCH" --json "$IX" '"Delcy Rodriguez" OR oil' >"$T/before.json" 2>&1
+"$SEARCH" --info "$IX" >"$T/before.info" 2>&1
+ls "$IX" >"$T/before.ls"
+run strict "$INDEX" -q --strict "$IX" --jsonl "$J"
+expect_status strict 1
+expect_in strict err "$J:2:"
+"$SEARCH" --json "$IX" '"Delcy Rodriguez" OR oil' >"$T/after.json" 2>&1
+"$SEARCH" --info "$IX" >"$T/after.info" 2>&1
+ls "$IX" >"$T/after.ls"
+checks=$((checks + 1))
+if ! cmp -s "$T/before.json" "$T/after.json" || ! cmp -s "$T/before.info" "$T/after.info" ||
+    ! cmp -s "$T/before.ls" "$T/after.ls"; then
+    fail "strict: the previous index changed"
+fi
+
+# A file that is not UTF-8 is skipped with a warning naming it, exit 3.
+mkdir "$T/mixed"
+printf 'Good title\nfoxtrot golf\n' >"$T/mixed/good.txt"
+printf 'Bad title\nhotel \377\376 india\n' >"$T/mixed/bad.txt"
+printf 'ignored\n' >"$T/mixed/ignored.csv"
+run utf8 "$INDEX" -q "$T/mixed.idx" "$T/mixed"
+expect_status utf8 3
+expect_in utf8 err "bad.txt"
+expect_in utf8 err "UTF-8"
+run utf8-search "$SEARCH" --json "$T/mixed.idx" 'foxtrot OR hotel OR ignored'
+expect_status utf8-search 0
+expect_in utf8-search out '"id":"good.txt"'
+checks=$((checks + 1))
+if [ "$(wc -l <"$T/utf8-search.out")" -ne 1 ]; then
+    fail "utf8-search: expected 1 hit, got $(cat "$T/utf8-search.out")"
+fi
+
+# Nothing to index: exit 1, "no documents", no index written.
+mkdir "$T/empty"
+run empty "$INDEX" -q "$T/empty.idx" "$T/empty"
+expect_status empty 1
+expect_in empty err "no documents"
+checks=$((checks + 1))
+if [ -e "$T/empty.idx/MANIFEST" ]; then
+    fail "empty: an index was written"
+fi
+printf '{"bad json\n' >"$T/allbad.jsonl"
+run allbad "$INDEX" -q "$T/allbad.idx" --jsonl "$T/allbad.jsonl"
+expect_status allbad 1
+expect_in allbad err "no documents"
+
+# Usage errors: exit 2.
+run iunknown "$INDEX" --bogus "$T/x.idx" "$SAMPLE"
+expect_status iunknown 2
+expect_in iunknown err "--bogus"
+run inoinput "$INDEX" "$T/x.idx"
+expect_status inoinput 2
+expect_in inoinput err "usage"
+run inolang "$INDEX" "$T/x.idx" "$SAMPLE" -l
+expect_status inolang 2
+
+# Errors: exit 1 with a message.
+run ilang "$INDEX" -q -l klingon "$T/x.idx" "$SAMPLE"
+expect_status ilang 1
+expect_in ilang err "klingon"
+expect_in ilang err "french"
+run imissing "$INDEX" -q "$T/x.idx" "$T/no-such-folder"
+expect_status imissing 1
+expect_in imissing err "no-such-folder"
+run ihelp "$INDEX" --help
+expect_status ihelp 0
+expect_in ihelp out "usage"
+
+# Another language is recorded and used for queries.
+run french "$INDEX" -q -l french "$T/fr.idx" --jsonl - <<'EOF'
+{"id":"fr","text":"Les chanteuses chantaient"}
+EOF
+expect_status french 0
+run french-search "$SEARCH" --no-snippets "$T/fr.idx" chanteuse
+expect_status french-search 0
+expect_in french-search out "1 of 1 matching document"
+run french-info "$SEARCH" --info "$T/fr.idx"
+expect_in french-info out "language french"
+
+# Re-indexing replaces the index: generation 2, the old generation's files gone.
+run reindex "$INDEX" -q "$T/summary.idx" "$SAMPLE/003_343be6f40bc08b8a.txt"
+expect_status reindex 0
+run reindex-info "$SEARCH" --info "$T/summary.idx"
+expect_in reindex-info out "generation 2, 1 documents"
+checks=$((checks + 1))
+for f in "$T/summary.idx"/seg_1.*; do
+    if [ -e "$f" ]; then
+        fail "reindex: seg_1 files left behind: $(ls "$T/summary.idx")"
+        break
+    fi
+done
+
+if [ "$failures" -ne 0 ]; then
+    echo "$failures of $checks CLI checks failed" >&2
+    exit 1
+fi
+echo "all $checks CLI checks passed"
+exit 0
