@@ -178,17 +178,29 @@ static size_t scan_word(const uint8_t *p, size_t len, size_t i, char *term, size
 {
     size_t n = 0, limit = TOKENIZER_MAX_TERM;
     int after_letter = 0; /* the last letter or digit of the word is a letter */
+    size_t part = 0;      /* characters since the word start or the last acronym dot */
     while (i < len) {
         uint8_t b = ascii_fold[p[i]];
         if (b >= '0') { /* ASCII letter or digit: the fast path */
             if (n < limit)
                 term[n++] = (char)b;
             after_letter = b >= 'a';
+            part++;
             i++;
             continue;
         }
-        if (b == B_SEP)
+        if (b == B_SEP) {
+            /* Acronyms: single ASCII letters each followed by a dot join into one word
+             * ("U.S." -> "us", "e.g." -> "eg"); the dot must be followed by another single
+             * letter, so "J. Smith" and "end.Next" stay apart. */
+            if (p[i] == '.' && part == 1 && after_letter && i + 1 < len &&
+                ascii_fold[p[i + 1]] >= 'a' && (i + 2 == len || ascii_fold[p[i + 2]] < '0')) {
+                part = 0;
+                i++;
+                continue;
+            }
             break;
+        }
         int32_t cp, next;
         size_t k, next_len;
         int cls = class_at(p, len, i, &cp, &k);
@@ -210,6 +222,7 @@ static size_t scan_word(const uint8_t *p, size_t len, size_t i, char *term, size
         if (cls == C_SEP)
             break;
         append_folded(term, &n, &limit, cp);
+        part += 2; /* acronym parts are single ASCII letters */
         if (cls != C_MARK)
             after_letter = cls == C_LETTER;
         i += k;

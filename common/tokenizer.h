@@ -1,7 +1,7 @@
 /*
  * tokenizer: splits UTF-8 text into folded words, shared by documents and queries.
  *
- * Rules (docs/ARCHITECTURE.md, "Analysis", says why):
+ * Rules (docs/FORMAT.md, "Analysis", lists them as stored terms):
  *   - A word is a maximal run of letters (Unicode categories L*) and digits (N*); combining
  *     marks (M*) inside a run belong to it, but a mark cannot start one. Everything else
  *     separates words, so hyphenated words become consecutive words ("re-establish" -> "re",
@@ -10,6 +10,9 @@
  *     no letter, digit or mark follows) is dropped ("Venezuela's" -> "venezuela") and other
  *     apostrophes are removed ("don't" -> "dont", "O'Neill" -> "oneill"). Next to a digit, or
  *     at either end of a word, an apostrophe is a separator ("1990's" -> "1990", "s").
+ *   - Acronyms: single ASCII letters each followed by a dot make one word ("U.S." -> "us",
+ *     "e.g." -> "eg"), as in Lucene's classic tokenizer and Xapian; a dot followed by anything
+ *     but a lone letter separates ("J. Smith", "end.Next", "A.Bc").
  *   - Folding: Unicode case folding, compatibility decomposition (NFKD) and removal of
  *     combining marks, via utf8proc: "Rodríguez", "RODRÍGUEZ" and "rodriguez" are one term,
  *     "Straße" is "strasse". Code points of a folding that are not letters or digits are left

@@ -129,8 +129,21 @@ static void test_separators(void **state)
                         "re establish state of the art");
     for (uint32_t i = 0; i < 6; i++)
         assert_int_equal(k.pos[i], i);
-    assert_string_equal(terms(&k, "a\tb\nc_d/e.f,g;h\"i(j)k€l—m…n\xc2\xa0o\xe2\x80\x8bp"),
-                        "a b c d e f g h i j k l m n o p");
+    assert_string_equal(terms(&k, "a\tb\nc_d/e.ff,g;h\"i(j)k€l—m…n\xc2\xa0o\xe2\x80\x8bp"),
+                        "a b c d e ff g h i j k l m n o p");
+}
+
+static void test_acronyms(void **state)
+{
+    (void)state;
+    toks k;
+    /* Single letters each followed by a dot join; anything else keeps the dot a separator. */
+    assert_string_equal(terms(&k, "U.S. e.g. i.e. U.S.A. U.S"), "us eg ie usa us");
+    assert_int_equal(k.start[0], 0);
+    assert_int_equal(k.end[0], 3); /* the final dot is not part of the word */
+    assert_int_equal(k.pos[3], 3);
+    assert_string_equal(terms(&k, "J. Smith end.Next A.Bc ab.c 1.2 a.1 é.a"),
+                        "j smith end next a bc ab c 1 2 a 1 e a");
 }
 
 static void test_digits(void **state)
@@ -432,13 +445,14 @@ static void test_random(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_folding),      cmocka_unit_test(test_folding_nfd),
-        cmocka_unit_test(test_apostrophes),  cmocka_unit_test(test_separators),
-        cmocka_unit_test(test_digits),       cmocka_unit_test(test_marks),
-        cmocka_unit_test(test_invalid_utf8), cmocka_unit_test(test_utf8_valid),
-        cmocka_unit_test(test_empty),        cmocka_unit_test(test_long_word),
-        cmocka_unit_test(test_offsets),      cmocka_unit_test(test_positions),
-        cmocka_unit_test(test_emit_stops),   cmocka_unit_test(test_random),
+        cmocka_unit_test(test_folding),     cmocka_unit_test(test_folding_nfd),
+        cmocka_unit_test(test_apostrophes), cmocka_unit_test(test_separators),
+        cmocka_unit_test(test_acronyms),    cmocka_unit_test(test_digits),
+        cmocka_unit_test(test_marks),       cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_utf8_valid),  cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_long_word),   cmocka_unit_test(test_offsets),
+        cmocka_unit_test(test_positions),   cmocka_unit_test(test_emit_stops),
+        cmocka_unit_test(test_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
