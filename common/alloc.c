@@ -30,6 +30,15 @@ void *alloc_resize(void *p, size_t n, size_t size)
     return realloc(p, bytes ? bytes : 1);
 }
 
+void *alloc_aligned(size_t align, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    size_t bytes = n * size;
+    bytes = (bytes + align - 1) / align * align; /* aligned_alloc wants a multiple */
+    return aligned_alloc(align, bytes ? bytes : align);
+}
+
 char *alloc_strndup(const char *s, size_t n)
 {
     if (n == SIZE_MAX)

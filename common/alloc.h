@@ -16,6 +16,10 @@ void *alloc_array(size_t n, size_t size);
 /* realloc(p, n * size), NULL (p untouched) on failure or overflow. */
 void *alloc_resize(void *p, size_t n, size_t size);
 
+/* Array of n elements of `size` bytes whose address is a multiple of `align` (a power of two,
+ * at least sizeof(void *)); not zeroed; free with alloc_free. NULL on failure or overflow. */
+void *alloc_aligned(size_t align, size_t n, size_t size);
+
 /* Copy of the n bytes at s plus a terminating NUL; NULL on failure. */
 char *alloc_strndup(const char *s, size_t n);
 

@@ -19,9 +19,10 @@
 #include "common/format.h"
 #include "quarry/error.h"
 
-/* zlib level of store blocks: level 3 compresses within 7% of level 6 at about twice the
- * speed on English text (the store is read only for the few hits shown). */
-#define STORE_LEVEL 3
+/* zlib level of store blocks. On Wikipedia text in 32 KiB blocks, level 1 compresses to 44.6%
+ * at about 85 MB/s, level 3 to 42.7% at 55 MB/s and level 6 to 40.1% at 30 MB/s; the store is
+ * read only for the few hits shown, so indexing speed wins. */
+#define STORE_LEVEL 1
 
 struct docwriter {
     filew store;          /* the .store file being written */

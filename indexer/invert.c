@@ -26,24 +26,34 @@
 
 #define NO_DOC UINT32_MAX
 
+/* A growing byte string of one term's postings or positions. Smaller than a buf (no error
+ * field: the inverter's rc is sticky for all of them), so that a term fits a cache line. */
+typedef struct bytes {
+    uint8_t *data; /* NULL until the first append */
+    uint32_t len;  /* bytes used */
+    uint32_t cap;  /* bytes allocated */
+} bytes;
+
+/* Per-term state touched for every token: 64 bytes, one cache line (terms are 64-aligned). */
 typedef struct term {
-    uint64_t key_off;   /* offset of the term's bytes in inverter.keys */
-    uint32_t key_len;   /* bytes in the term */
-    uint32_t last_doc;  /* document the term was last seen in, NO_DOC if none */
-    uint32_t next_doc;  /* previous posted docid + 1 (base of the next gap) */
-    uint32_t doc_tf;    /* occurrences in last_doc so far */
-    uint32_t next_pos;  /* previous position in last_doc + 1 (base of the next gap) */
-    uint32_t df;        /* documents posted */
-    uint64_t cf;        /* occurrences posted */
-    buf post;           /* (gap, tf - 1) pairs */
-    buf pos;            /* position gaps */
+    bytes pos;         /* position gaps, in the .pos encoding */
+    bytes post;        /* (gap, tf - 1) pairs, in the .post encoding */
+    uint32_t last_doc; /* document the term was last seen in, NO_DOC if none */
+    uint32_t doc_tf;   /* occurrences in last_doc so far */
+    uint32_t next_pos; /* previous position in last_doc + 1 (base of the next gap) */
+    uint32_t next_doc; /* previous posted docid + 1 (base of the next gap) */
+    uint32_t df;       /* documents posted */
+    uint32_t key_len;  /* bytes of the term */
+    uint64_t key_off;  /* offset of the term's bytes in inverter.keys */
 } term;
+
+/* cf is not kept: it is the number of positions, counted when the term is written. */
 
 struct inverter {
     strmap *vocab;      /* term bytes -> index in terms */
     strmap *words;      /* folded word -> index in terms (the stem cache of this segment) */
     analyzer *an;       /* analyzer of the document being added */
-    term *terms;        /* per term state */
+    term *terms;        /* per term state, 64-byte aligned */
     size_t nterms;      /* terms in use */
     size_t cap;         /* terms allocated */
     buf keys;           /* bytes of every term, in order of first appearance */
@@ -54,6 +64,31 @@ struct inverter {
     uint64_t postings;  /* postings so far */
     int rc;             /* QUARRY_ENOMEM once an allocation failed */
 };
+
+/* Makes room for 5 more bytes (the longest vbyte of a 32-bit value). Returns 0 or ENOMEM. */
+static int bytes_room(bytes *b)
+{
+    if (b->cap - b->len >= 5)
+        return 0;
+    if (b->cap > UINT32_MAX / 2)
+        return QUARRY_ENOMEM;
+    uint32_t cap = b->cap ? b->cap * 2 : 16;
+    uint8_t *d = alloc_resize(b->data, cap, 1);
+    if (!d)
+        return QUARRY_ENOMEM;
+    b->data = d;
+    b->cap = cap;
+    return 0;
+}
+
+/* Appends v as a vbyte. */
+static inline int bytes_vbyte(bytes *b, uint32_t v)
+{
+    if (b->cap - b->len < 5 && bytes_room(b))
+        return QUARRY_ENOMEM;
+    b->len += (uint32_t)vbyte_put(b->data + b->len, v);
+    return 0;
+}
 
 int inverter_create(inverter **out)
 {
@@ -72,8 +107,8 @@ void inverter_free(inverter *inv)
     if (!inv)
         return;
     for (size_t i = 0; i < inv->nterms; i++) {
-        buf_free(&inv->terms[i].post);
-        buf_free(&inv->terms[i].pos);
+        alloc_free(inv->terms[i].post.data);
+        alloc_free(inv->terms[i].pos.data);
     }
     alloc_free(inv->terms);
     alloc_free(inv->touched);
@@ -104,9 +139,12 @@ static term *lookup(inverter *inv, const char *t, size_t len)
         return &inv->terms[*slot];
     if (inv->nterms == inv->cap) {
         size_t cap = inv->cap ? inv->cap * 2 : 1024;
-        term *n = alloc_resize(inv->terms, cap, sizeof *n);
+        term *n = alloc_aligned(64, cap, sizeof *n);
         if (!n)
             return NULL; /* the vocabulary now names a term that does not exist: rc is sticky */
+        if (inv->nterms)
+            memcpy(n, inv->terms, inv->nterms * sizeof *n);
+        alloc_free(inv->terms);
         inv->terms = n;
         inv->cap = cap;
     }
@@ -153,10 +191,11 @@ static int on_token(void *ctx, const tok_token *tk)
         e->doc_tf = 0;
         e->next_pos = 0;
     }
-    buf_put_vbyte(&e->pos, tk->pos - e->next_pos);
+    if (bytes_vbyte(&e->pos, tk->pos - e->next_pos))
+        return QUARRY_ENOMEM;
     e->next_pos = tk->pos + 1;
     e->doc_tf++;
-    return e->pos.rc;
+    return 0;
 }
 
 int inverter_add(inverter *inv, analyzer *an, uint32_t docid, const char *title, size_t title_len,
@@ -178,15 +217,12 @@ int inverter_add(inverter *inv, analyzer *an, uint32_t docid, const char *title,
     *length = ntitle + (next > ntitle + 1 ? next - ntitle - 1 : 0);
     for (size_t i = 0; i < inv->ntouched; i++) {
         term *e = &inv->terms[inv->touched[i]];
-        buf_put_vbyte(&e->post, docid - e->next_doc);
-        buf_put_vbyte(&e->post, e->doc_tf - 1);
-        e->next_doc = docid + 1;
-        e->df++;
-        e->cf += e->doc_tf;
-        if (e->post.rc) {
-            inv->rc = e->post.rc;
+        if (bytes_vbyte(&e->post, docid - e->next_doc) || bytes_vbyte(&e->post, e->doc_tf - 1)) {
+            inv->rc = QUARRY_ENOMEM;
             return inv->rc;
         }
+        e->next_doc = docid + 1;
+        e->df++;
     }
     inv->postings += inv->ntouched;
     return QUARRY_OK;
@@ -258,10 +294,13 @@ int inverter_write(inverter *inv, const char *dir, const char *seg, manifest_fil
     }
     for (size_t i = 0; i < inv->nterms; i++) {
         const term *e = &inv->terms[keys[i].id];
+        uint64_t cf = 0; /* occurrences: one vbyte (one terminator byte) per position */
+        for (uint32_t j = 0; j < e->pos.len; j++)
+            cf += e->pos.data[j] < 0x80;
         entry.len = 0;
         buf_put_str(&entry, keys[i].p, keys[i].len);
         buf_put_vbyte(&entry, e->df);
-        buf_put_vbyte(&entry, e->cf);
+        buf_put_vbyte(&entry, cf);
         buf_put_vbyte(&entry, fw[1].size);
         buf_put_vbyte(&entry, e->post.len);
         buf_put_vbyte(&entry, fw[2].size);

@@ -154,9 +154,10 @@ int main(int argc, char **argv)
     if (rc == QUARRY_OK)
         rc = quarry_writer_commit(w);
     if (rc != QUARRY_OK) {
-        fprintf(stderr, "quarry-index: %s\n", w ? quarry_writer_errmsg(w) : quarry_strerror(rc));
-        if (rc == QUARRY_EINPUT)
-            fputs("quarry-index: stopped (--strict); index not written\n", stderr);
+        if (rc == QUARRY_EINPUT) /* the record was reported as a warning already */
+            fputs("quarry-index: stopped at a bad record (--strict); index not written\n", stderr);
+        else
+            fprintf(stderr, "quarry-index: %s\n", w ? quarry_writer_errmsg(w) : quarry_strerror(rc));
         goto done;
     }
     double secs = now() - t0;
@@ -166,9 +167,9 @@ int main(int argc, char **argv)
         human(in, sizeof in, st.bytes_in);
         human(ix, sizeof ix, st.index_bytes);
         human(store, sizeof store, st.store_bytes);
-        printf("indexed %llu documents (%s) in %.2f s, %.1f MB/s, %.0f docs/s: %llu terms, "
+        printf("indexed %llu document%s (%s) in %.2f s, %.1f MB/s, %.0f docs/s: %llu terms, "
                "%llu postings, %llu tokens; index %s (document store %s)\n",
-               (unsigned long long)st.docs, in, secs, secs > 0 ? st.bytes_in / 1e6 / secs : 0.0,
+               (unsigned long long)st.docs, st.docs == 1 ? "" : "s", in, secs, secs > 0 ? st.bytes_in / 1e6 / secs : 0.0,
                secs > 0 ? (double)st.docs / secs : 0.0, (unsigned long long)st.terms,
                (unsigned long long)st.postings, (unsigned long long)st.tokens, ix, store);
         if (st.skipped)

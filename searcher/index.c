@@ -289,6 +289,8 @@ int index_doc_text(const quarry_index *ix, const doc_meta *m, buf *scratch, cons
         (uint64_t)m->offset + m->text_len > rawlen || rawlen > (uint64_t)clen * 1032)
         return corrupt(ix, SEG_STORE, "block record", err, cap);
     z = s->files[SEG_STORE].data + off;
+    if (scratch->rc) /* a failed allocation for an earlier (maybe corrupt) block: start over */
+        buf_free(scratch);
     scratch->len = 0;
     if (buf_reserve(scratch, rawlen))
         return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");

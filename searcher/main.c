@@ -137,7 +137,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "quarry-search: --color takes auto, always or never\n");
                 return 2;
             }
-        } else if (a[0] == '-' && a[1] == '-' && !index) {
+        } else if (a[0] == '-' && a[1] == '-' && a[2] != '\0') {
             fprintf(stderr, "quarry-search: unknown option %s (see --help)\n", a);
             return 2;
         } else if (!index) {

@@ -72,8 +72,9 @@ typedef struct quarry_index_info {
 
 /*
  * Opens the index in folder `dir` read-only: reads the MANIFEST, maps the files it names and
- * checks their headers, sizes and structure tables (not their checksums: that is
- * quarry_index_verify's deeper job).
+ * checks their headers, sizes, footers (against the checksums the manifest records) and
+ * structure tables. It does not read every byte: damage inside a posting list is found when a
+ * query decodes it (QUARRY_ECORRUPT then).
  *
  * out: receives the index. On failure *out may still receive an index in a failed state so
  *      that quarry_index_errmsg() can explain; close it with quarry_index_close either way.
