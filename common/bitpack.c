@@ -3,12 +3,16 @@
  * postings writer packs doc-id gaps and frequencies with it; posting cursors and the index
  * checker decode them. Depends on nothing but the C library (and <emmintrin.h> on x86-64).
  *
- * Every kernel is written once, as macros over a tiny 4-lane vector vocabulary (load, shift,
- * and, or, add, store), and instantiated twice: with `sse` (SSE2 intrinsics on __m128i) and with
- * `sca` (a struct of four uint32_t, plain C, little-endian loads and stores written out byte by
- * byte). Each of the 33 widths gets its own function in which every row's word index, shift,
- * straddle test and mask are compile-time constants, so a kernel is straight-line code with
- * no branches; the public functions pick one from a static const table by width.
+ * Each kernel is written once, as a macro template over a small vocabulary of operations on
+ * "vectors" (load, shift, and, or, store) and instantiated for each of the 33 widths, so that
+ * every row's word index, shift, straddle test and mask is a compile-time constant and a kernel
+ * is straight-line code without branches. Two vocabularies: `sse` works on __m128i, one row of
+ * all four lanes per operation, and fuses the doc-id prefix sum and the frequency +1 into the
+ * unpacking; `sca` works on one uint32_t with explicit little-endian loads and stores (the same
+ * bytes on any CPU), so a scalar kernel runs the template once per lane and does the prefix sum
+ * or +1 in a second pass. The public functions pick a kernel from a static const table by width.
+ *
+ * The kernels trust their input: bitpack.h's "Untrusted input" says what callers check first.
  */
 #include "bitpack.h"
 
@@ -21,192 +25,76 @@
 #define BP_HAVE_SSE2 0
 #endif
 
-/* The vector helpers must be inlined for their shift counts to become immediates. */
-#if defined(__GNUC__)
-#define BP_INLINE static inline __attribute__((always_inline))
+/* ===== vocabularies ======================================================================= */
+
+/*
+ * Each vocabulary V defines the type V_v and: V_set1(x) (x in every lane), V_load(p) (lane
+ * words from 16 packed bytes, or the one word at p), V_store(p, a), V_loadv(p) / V_storev(p, a)
+ * (values: four consecutive, or one), V_srl / V_sll (shift each lane by a constant 0..31),
+ * V_or, V_and, and for the fused decoders V_add, V_prefix (inclusive prefix sum of the four
+ * lanes), V_last (lane 3 in every lane) and V_ramp ({1, 2, 3, 4}).
+ */
+/* Little-endian 32-bit words: a plain load on little-endian CPUs (gcc and clang say which they
+ * are), byte by byte elsewhere. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static inline uint32_t load_le32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline void store_le32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
 #else
-#define BP_INLINE static inline
-#endif
-
-/* ===== the portable 4-lane vocabulary ===================================================== */
-
-typedef struct sca_v {
-    uint32_t l[4]; /* lanes 0..3 */
-} sca_v;
-
-BP_INLINE uint32_t load_le32(const uint8_t *p)
+static inline uint32_t load_le32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-BP_INLINE void store_le32(uint8_t *p, uint32_t v)
+static inline void store_le32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
     p[2] = (uint8_t)(v >> 16);
     p[3] = (uint8_t)(v >> 24);
 }
+#endif
 
-BP_INLINE sca_v sca_set1(uint32_t x)
-{
-    sca_v r = {{x, x, x, x}};
-    return r;
-}
-
-BP_INLINE sca_v sca_ramp(void) /* {1, 2, 3, 4} */
-{
-    sca_v r = {{1, 2, 3, 4}};
-    return r;
-}
-
-/* A group of 16 packed bytes: word k of each lane. */
-BP_INLINE sca_v sca_load(const uint8_t *p)
-{
-    sca_v r = {{load_le32(p), load_le32(p + 4), load_le32(p + 8), load_le32(p + 12)}};
-    return r;
-}
-
-BP_INLINE void sca_store(uint8_t *p, sca_v a)
-{
-    for (int j = 0; j < 4; j++)
-        store_le32(p + 4 * j, a.l[j]);
-}
-
-/* Four consecutive values (one row of the four lanes). */
-BP_INLINE sca_v sca_loadv(const uint32_t *p)
-{
-    sca_v r = {{p[0], p[1], p[2], p[3]}};
-    return r;
-}
-
-BP_INLINE void sca_storev(uint32_t *p, sca_v a)
-{
-    for (int j = 0; j < 4; j++)
-        p[j] = a.l[j];
-}
-
-/* Shifts by n in 1..31 (the kernels never pass 0 or 32). */
-BP_INLINE sca_v sca_srl(sca_v a, unsigned n)
-{
-    for (int j = 0; j < 4; j++)
-        a.l[j] >>= n;
-    return a;
-}
-
-BP_INLINE sca_v sca_sll(sca_v a, unsigned n)
-{
-    for (int j = 0; j < 4; j++)
-        a.l[j] <<= n;
-    return a;
-}
-
-BP_INLINE sca_v sca_or(sca_v a, sca_v b)
-{
-    for (int j = 0; j < 4; j++)
-        a.l[j] |= b.l[j];
-    return a;
-}
-
-BP_INLINE sca_v sca_and(sca_v a, sca_v b)
-{
-    for (int j = 0; j < 4; j++)
-        a.l[j] &= b.l[j];
-    return a;
-}
-
-BP_INLINE sca_v sca_add(sca_v a, sca_v b)
-{
-    for (int j = 0; j < 4; j++)
-        a.l[j] += b.l[j];
-    return a;
-}
-
-/* Inclusive prefix sum across the lanes: {a0, a0+a1, a0+a1+a2, a0+..+a3}. */
-BP_INLINE sca_v sca_prefix(sca_v a)
-{
-    a.l[1] += a.l[0];
-    a.l[2] += a.l[1];
-    a.l[3] += a.l[2];
-    return a;
-}
-
-/* Lane 3 in all four lanes. */
-BP_INLINE sca_v sca_last(sca_v a)
-{
-    return sca_set1(a.l[3]);
-}
-
-/* ===== the SSE2 4-lane vocabulary ========================================================= */
+typedef uint32_t sca_v;
+#define sca_set1(x)      ((uint32_t)(x))
+#define sca_load(p)      load_le32(p)
+#define sca_store(p, a)  store_le32((p), (a))
+#define sca_loadv(p)     (*(p))
+#define sca_storev(p, a) (*(p) = (a))
+#define sca_srl(a, n)    ((a) >> (n))
+#define sca_sll(a, n)    ((a) << (n))
+#define sca_or(a, b)     ((a) | (b))
+#define sca_and(a, b)    ((a) & (b))
 
 #if BP_HAVE_SSE2
 typedef __m128i sse_v;
+/* x86 is little-endian: a plain 16-byte load yields the four lane words of a group. */
+#define sse_set1(x)      _mm_set1_epi32((int)(x))
+#define sse_load(p)      _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define sse_store(p, a)  _mm_storeu_si128((__m128i *)(void *)(p), (a))
+#define sse_loadv(p)     _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define sse_storev(p, a) _mm_storeu_si128((__m128i *)(void *)(p), (a))
+#define sse_srl(a, n)    _mm_srli_epi32((a), (int)(n))
+#define sse_sll(a, n)    _mm_slli_epi32((a), (int)(n))
+#define sse_or(a, b)     _mm_or_si128((a), (b))
+#define sse_and(a, b)    _mm_and_si128((a), (b))
+#define sse_add(a, b)    _mm_add_epi32((a), (b))
+#define sse_last(a)      _mm_shuffle_epi32((a), 0xFF)
+#define sse_ramp()       _mm_setr_epi32(1, 2, 3, 4)
 
-BP_INLINE sse_v sse_set1(uint32_t x)
-{
-    return _mm_set1_epi32((int)x);
-}
-
-BP_INLINE sse_v sse_ramp(void)
-{
-    return _mm_setr_epi32(1, 2, 3, 4);
-}
-
-/* x86 is little-endian, so a plain load reads the four lane words of a group. */
-BP_INLINE sse_v sse_load(const uint8_t *p)
-{
-    return _mm_loadu_si128((const __m128i *)(const void *)p);
-}
-
-BP_INLINE void sse_store(uint8_t *p, sse_v a)
-{
-    _mm_storeu_si128((__m128i *)(void *)p, a);
-}
-
-BP_INLINE sse_v sse_loadv(const uint32_t *p)
-{
-    return _mm_loadu_si128((const __m128i *)(const void *)p);
-}
-
-BP_INLINE void sse_storev(uint32_t *p, sse_v a)
-{
-    _mm_storeu_si128((__m128i *)(void *)p, a);
-}
-
-BP_INLINE sse_v sse_srl(sse_v a, unsigned n)
-{
-    return _mm_srli_epi32(a, (int)n);
-}
-
-BP_INLINE sse_v sse_sll(sse_v a, unsigned n)
-{
-    return _mm_slli_epi32(a, (int)n);
-}
-
-BP_INLINE sse_v sse_or(sse_v a, sse_v b)
-{
-    return _mm_or_si128(a, b);
-}
-
-BP_INLINE sse_v sse_and(sse_v a, sse_v b)
-{
-    return _mm_and_si128(a, b);
-}
-
-BP_INLINE sse_v sse_add(sse_v a, sse_v b)
-{
-    return _mm_add_epi32(a, b);
-}
-
-/* Two shifted adds: the log-step prefix sum of 4 lanes. */
-BP_INLINE sse_v sse_prefix(sse_v a)
+/* Two shifted adds: the log-step prefix sum of four lanes. */
+static inline sse_v sse_prefix(sse_v a)
 {
     a = _mm_add_epi32(a, _mm_slli_si128(a, 4));
     return _mm_add_epi32(a, _mm_slli_si128(a, 8));
-}
-
-BP_INLINE sse_v sse_last(sse_v a)
-{
-    return _mm_shuffle_epi32(a, 0xFF);
 }
 #endif
 
@@ -222,143 +110,176 @@ BP_INLINE sse_v sse_last(sse_v a)
 #define BP_MASK(w) ((uint32_t)((UINT64_C(1) << (w)) - 1u))
 
 /*
- * M(r, args...) for the rows r = 0..31, and M(w, args...) for the widths w = 1..32. Two lists
+ * M(r, args...) for the rows r = 0..31, and M(w, args...) for the widths 1..32 and 0..32. Lists
  * of their own, because a macro does not expand inside its own expansion and the kernels nest
- * the rows inside the widths.
+ * rows inside widths.
  */
-#define BP_ROWS(M, ...)                                                                            \
-    M(0, __VA_ARGS__)                                                                              \
-    M(1, __VA_ARGS__)                                                                              \
-    M(2, __VA_ARGS__) M(3, __VA_ARGS__) M(4, __VA_ARGS__) M(5, __VA_ARGS__) M(6, __VA_ARGS__)      \
-        M(7, __VA_ARGS__) M(8, __VA_ARGS__) M(9, __VA_ARGS__) M(10, __VA_ARGS__)                   \
-            M(11, __VA_ARGS__) M(12, __VA_ARGS__) M(13, __VA_ARGS__) M(14, __VA_ARGS__)            \
-                M(15, __VA_ARGS__) M(16, __VA_ARGS__) M(17, __VA_ARGS__) M(18, __VA_ARGS__)        \
-                    M(19, __VA_ARGS__) M(20, __VA_ARGS__) M(21, __VA_ARGS__) M(22, __VA_ARGS__)    \
-                        M(23, __VA_ARGS__) M(24, __VA_ARGS__) M(25, __VA_ARGS__)                   \
-                            M(26, __VA_ARGS__) M(27, __VA_ARGS__) M(28, __VA_ARGS__)               \
-                                M(29, __VA_ARGS__) M(30, __VA_ARGS__) M(31, __VA_ARGS__)
-#define BP_NZ(M, ...)                                                                              \
-    M(1, __VA_ARGS__)                                                                              \
-    M(2, __VA_ARGS__)                                                                              \
-    M(3, __VA_ARGS__) M(4, __VA_ARGS__) M(5, __VA_ARGS__) M(6, __VA_ARGS__) M(7, __VA_ARGS__)      \
-        M(8, __VA_ARGS__) M(9, __VA_ARGS__) M(10, __VA_ARGS__) M(11, __VA_ARGS__)                  \
-            M(12, __VA_ARGS__) M(13, __VA_ARGS__) M(14, __VA_ARGS__) M(15, __VA_ARGS__)            \
-                M(16, __VA_ARGS__) M(17, __VA_ARGS__) M(18, __VA_ARGS__) M(19, __VA_ARGS__)        \
-                    M(20, __VA_ARGS__) M(21, __VA_ARGS__) M(22, __VA_ARGS__) M(23, __VA_ARGS__)    \
-                        M(24, __VA_ARGS__) M(25, __VA_ARGS__) M(26, __VA_ARGS__)                   \
-                            M(27, __VA_ARGS__) M(28, __VA_ARGS__) M(29, __VA_ARGS__)               \
-                                M(30, __VA_ARGS__) M(31, __VA_ARGS__) M(32, __VA_ARGS__)
-#define BP_WIDTHS(M, ...) M(0, __VA_ARGS__) BP_NZ(M, __VA_ARGS__) /* w = 0..32 */
+/* clang-format off */
+#define BP_ROWS(M, ...) \
+    M(0, __VA_ARGS__) M(1, __VA_ARGS__) M(2, __VA_ARGS__) M(3, __VA_ARGS__) M(4, __VA_ARGS__) \
+    M(5, __VA_ARGS__) M(6, __VA_ARGS__) M(7, __VA_ARGS__) M(8, __VA_ARGS__) M(9, __VA_ARGS__) \
+    M(10, __VA_ARGS__) M(11, __VA_ARGS__) M(12, __VA_ARGS__) M(13, __VA_ARGS__) M(14, __VA_ARGS__) \
+    M(15, __VA_ARGS__) M(16, __VA_ARGS__) M(17, __VA_ARGS__) M(18, __VA_ARGS__) M(19, __VA_ARGS__) \
+    M(20, __VA_ARGS__) M(21, __VA_ARGS__) M(22, __VA_ARGS__) M(23, __VA_ARGS__) M(24, __VA_ARGS__) \
+    M(25, __VA_ARGS__) M(26, __VA_ARGS__) M(27, __VA_ARGS__) M(28, __VA_ARGS__) M(29, __VA_ARGS__) \
+    M(30, __VA_ARGS__) M(31, __VA_ARGS__)
+#define BP_NZ(M, ...) \
+    M(1, __VA_ARGS__) M(2, __VA_ARGS__) M(3, __VA_ARGS__) M(4, __VA_ARGS__) M(5, __VA_ARGS__) \
+    M(6, __VA_ARGS__) M(7, __VA_ARGS__) M(8, __VA_ARGS__) M(9, __VA_ARGS__) M(10, __VA_ARGS__) \
+    M(11, __VA_ARGS__) M(12, __VA_ARGS__) M(13, __VA_ARGS__) M(14, __VA_ARGS__) M(15, __VA_ARGS__) \
+    M(16, __VA_ARGS__) M(17, __VA_ARGS__) M(18, __VA_ARGS__) M(19, __VA_ARGS__) M(20, __VA_ARGS__) \
+    M(21, __VA_ARGS__) M(22, __VA_ARGS__) M(23, __VA_ARGS__) M(24, __VA_ARGS__) M(25, __VA_ARGS__) \
+    M(26, __VA_ARGS__) M(27, __VA_ARGS__) M(28, __VA_ARGS__) M(29, __VA_ARGS__) M(30, __VA_ARGS__) \
+    M(31, __VA_ARGS__) M(32, __VA_ARGS__)
+#define BP_WIDTHS(M, ...) M(0, __VA_ARGS__) BP_NZ(M, __VA_ARGS__)
+/* clang-format on */
 
 /*
- * Unpacks row r of width w into the vector v_, then hands it to FIN(V, v_, r), which stores it
- * (plain), adds one (frequencies) or turns it into doc ids (delta).
+ * Unpacks row r of width w from the lane words at `in` into v_, then hands it to FIN(V, v_, r),
+ * which stores it at out + 4r (plain), adds one first (frequencies) or turns it into doc ids.
  */
 #define BP_UNPACK_ROW(r, V, w, FIN)                                                                \
     {                                                                                              \
-        V##_v v_ = zero;                                                                           \
+        V##_v v_ = V##_set1(0);                                                                    \
         if ((w) > 0) {                                                                             \
-            v_ = V##_load(src + 16 * BP_K(r, w));                                                  \
+            v_ = V##_load(in + 16 * BP_K(r, w));                                                   \
             if (BP_S(r, w) > 0)                                                                    \
                 v_ = V##_srl(v_, BP_S(r, w));                                                      \
             if (BP_S(r, w) + (w) > 32)                                                             \
                 v_ = V##_or(                                                                       \
-                    v_, V##_sll(V##_load(src + 16 * (BP_K(r, w) + 1)), (32u - BP_S(r, w)) & 31u)); \
+                    v_, V##_sll(V##_load(in + 16 * (BP_K(r, w) + 1)), (32u - BP_S(r, w)) & 31u));  \
             if (BP_S(r, w) + (w) != 32)                                                            \
                 v_ = V##_and(v_, mask);                                                            \
         }                                                                                          \
         FIN(V, v_, r)                                                                              \
     }
 
-#define BP_FIN_PLAIN(V, x, r) V##_storev(dst + 4 * (r), x);
-#define BP_FIN_FREQ(V, x, r)  V##_storev(dst + 4 * (r), V##_add(x, one));
-/* Doc ids of row r: the row's own prefix sum plus {1,2,3,4} plus the previous id in all lanes
- * (the first add stays off the dependency chain from row to row). */
+#define BP_FIN_PLAIN(V, x, r) V##_storev(out + 4 * (r), x);
+#define BP_FIN_FREQ(V, x, r)  V##_storev(out + 4 * (r), V##_add(x, one));
+/*
+ * Doc ids of row r: t_ = the row's own prefix sum plus {1,2,3,4} (independent of other rows),
+ * out = t_ + the previous id in every lane, and the previous id moves on by lane 3 of t_. Only
+ * that last add links one row to the next (one cycle), not the add-shuffle pair a broadcast of
+ * the output would put there.
+ */
 #define BP_FIN_DELTA(V, x, r)                                                                      \
     {                                                                                              \
-        V##_v o_ = V##_add(V##_add(V##_prefix(x), ramp), prev);                                    \
-        V##_storev(dst + 4 * (r), o_);                                                             \
-        prev = V##_last(o_);                                                                       \
-    }
-
-/* V##_unpack_<w>, V##_unfreq_<w>, V##_undelta_<w>: the three decoders of width w. */
-#define BP_DEFINE_UNPACK(w, V)                                                                     \
-    static void V##_unpack_##w(uint32_t *restrict dst, const uint8_t *restrict src, uint32_t base) \
-    {                                                                                              \
-        const V##_v zero = V##_set1(0), mask = V##_set1(BP_MASK(w));                               \
-        (void)src, (void)base, (void)mask;                                                         \
-        BP_ROWS(BP_UNPACK_ROW, V, w, BP_FIN_PLAIN)                                                 \
-    }                                                                                              \
-    static void V##_unfreq_##w(uint32_t *restrict dst, const uint8_t *restrict src, uint32_t base) \
-    {                                                                                              \
-        const V##_v zero = V##_set1(0), mask = V##_set1(BP_MASK(w)), one = V##_set1(1);            \
-        (void)src, (void)base, (void)mask;                                                         \
-        BP_ROWS(BP_UNPACK_ROW, V, w, BP_FIN_FREQ)                                                  \
-    }                                                                                              \
-    static void V##_undelta_##w(uint32_t *restrict dst, const uint8_t *restrict src,               \
-                                uint32_t base)                                                     \
-    {                                                                                              \
-        const V##_v zero = V##_set1(0), mask = V##_set1(BP_MASK(w)), ramp = V##_ramp();            \
-        V##_v prev = V##_set1(base);                                                               \
-        (void)src, (void)mask;                                                                     \
-        BP_ROWS(BP_UNPACK_ROW, V, w, BP_FIN_DELTA)                                                 \
+        V##_v t_ = V##_add(V##_prefix(x), ramp);                                                   \
+        V##_storev(out + 4 * (r), V##_add(t_, prev));                                              \
+        prev = V##_add(prev, V##_last(t_));                                                        \
     }
 
 /*
- * Packs row r of width w (w >= 1): ORs the row's masked values into the lane words being
- * filled (acc), stores acc when the row reaches the top of a word and carries the straddling
- * high bits into the next one.
+ * Packs row r of width w (w >= 1) from the values at in + 4r: ORs them, masked, into the lane
+ * words being filled (acc), stores acc at `out` when the row reaches the top of a word and
+ * carries the straddling high bits over to the next word.
  */
 #define BP_PACK_ROW(r, V, w)                                                                       \
     {                                                                                              \
-        V##_v v_ = V##_and(V##_loadv(src + 4 * (r)), mask);                                        \
+        V##_v v_ = V##_and(V##_loadv(in + 4 * (r)), mask);                                         \
         if (BP_S(r, w) == 0)                                                                       \
             acc = v_;                                                                              \
         else                                                                                       \
             acc = V##_or(acc, V##_sll(v_, BP_S(r, w)));                                            \
         if (BP_S(r, w) + (w) >= 32) {                                                              \
-            V##_store(dst + 16 * BP_K(r, w), acc);                                                 \
+            V##_store(out + 16 * BP_K(r, w), acc);                                                 \
             if (BP_S(r, w) + (w) > 32)                                                             \
                 acc = V##_srl(v_, (32u - BP_S(r, w)) & 31u);                                       \
         }                                                                                          \
     }
 
-#define BP_DEFINE_PACK(w, V)                                                                       \
-    static void V##_pack_##w(uint8_t *restrict dst, const uint32_t *restrict src)                  \
-    {                                                                                              \
-        const V##_v mask = V##_set1(BP_MASK(w));                                                   \
-        V##_v acc = V##_set1(0);                                                                   \
-        BP_ROWS(BP_PACK_ROW, V, w)                                                                 \
-    }
-
-/* Width 0 packs to nothing. */
-#define BP_DEFINE_PACK0(V)                                                                         \
-    static void V##_pack_0(uint8_t *restrict dst, const uint32_t *restrict src)                    \
-    {                                                                                              \
-        (void)dst, (void)src;                                                                      \
-    }
-
-/* The tables: entry w is the kernel of width w. */
-typedef void (*unpack_fn)(uint32_t *restrict dst, const uint8_t *restrict src, uint32_t base);
-typedef void (*pack_fn)(uint8_t *restrict dst, const uint32_t *restrict src);
+/* Kernel signatures; the tables' entry w is the kernel of width w. */
+typedef void (*unpack_fn)(uint32_t *restrict out, const uint8_t *restrict in, uint32_t base);
+typedef void (*pack_fn)(uint8_t *restrict out, const uint32_t *restrict in);
 
 #define BP_ENTRY(w, name) name##_##w,
 
-/* Instantiates every kernel of vocabulary V and its four tables. */
-#define BP_DEFINE_ALL(V)                                                                           \
-    BP_WIDTHS(BP_DEFINE_UNPACK, V)                                                                 \
-    BP_DEFINE_PACK0(V)                                                                             \
-    BP_NZ(BP_DEFINE_PACK, V)                                                                       \
-    static const unpack_fn V##_unpack_tab[33] = {BP_WIDTHS(BP_ENTRY, V##_unpack)};                 \
-    static const unpack_fn V##_unfreq_tab[33] = {BP_WIDTHS(BP_ENTRY, V##_unfreq)};                 \
-    static const unpack_fn V##_undelta_tab[33] = {BP_WIDTHS(BP_ENTRY, V##_undelta)};               \
-    static const pack_fn V##_pack_tab[33] = {BP_WIDTHS(BP_ENTRY, V##_pack)};
+/* ===== scalar kernels ===================================================================== */
 
-/* ===== instantiation ====================================================================== */
+/* sca_unpack_<w>: lane by lane, row r of lane j to dst[4r + j]. */
+#define BP_SCA_UNPACK(w, unused)                                                                   \
+    static void sca_unpack_##w(uint32_t *restrict dst, const uint8_t *restrict src, uint32_t base) \
+    {                                                                                              \
+        const sca_v mask = BP_MASK(w);                                                             \
+        (void)base, (void)mask, (void)src;                                                         \
+        for (unsigned j = 0; j < 4; j++) {                                                         \
+            uint32_t *restrict out = dst + j;                                                      \
+            const uint8_t *restrict in = (w) ? src + 4 * j : src; /* src may be NULL at 0 */       \
+            (void)in;                                                                              \
+            BP_ROWS(BP_UNPACK_ROW, sca, w, BP_FIN_PLAIN)                                           \
+        }                                                                                          \
+    }
 
-BP_DEFINE_ALL(sca)
+/* sca_pack_<w> (w >= 1): lane by lane, src[4r + j] to row r of lane j. */
+#define BP_SCA_PACK(w, unused)                                                                     \
+    static void sca_pack_##w(uint8_t *restrict dst, const uint32_t *restrict src)                  \
+    {                                                                                              \
+        const sca_v mask = BP_MASK(w);                                                             \
+        for (unsigned j = 0; j < 4; j++) {                                                         \
+            uint8_t *restrict out = dst + 4 * j;                                                   \
+            const uint32_t *restrict in = src + j;                                                 \
+            sca_v acc = 0;                                                                         \
+            BP_ROWS(BP_PACK_ROW, sca, w)                                                           \
+        }                                                                                          \
+    }
+
+BP_WIDTHS(BP_SCA_UNPACK, 0)
+BP_NZ(BP_SCA_PACK, 0)
+
+/* Width 0 packs to nothing. */
+static void sca_pack_0(uint8_t *restrict dst, const uint32_t *restrict src)
+{
+    (void)dst, (void)src;
+}
+
+static const unpack_fn sca_unpack_tab[33] = {BP_WIDTHS(BP_ENTRY, sca_unpack)};
+static const pack_fn sca_pack_tab[33] = {BP_WIDTHS(BP_ENTRY, sca_pack)};
+
+/* ===== SSE2 kernels ======================================================================= */
+
 #if BP_HAVE_SSE2
-BP_DEFINE_ALL(sse)
+/* sse_unpack_<w>, sse_unfreq_<w>, sse_undelta_<w>: the three decoders of width w. */
+#define BP_SSE_UNPACK(w, unused)                                                                   \
+    static void sse_unpack_##w(uint32_t *restrict out, const uint8_t *restrict in, uint32_t base)  \
+    {                                                                                              \
+        const sse_v mask = sse_set1(BP_MASK(w));                                                   \
+        (void)in, (void)base, (void)mask;                                                          \
+        BP_ROWS(BP_UNPACK_ROW, sse, w, BP_FIN_PLAIN)                                               \
+    }                                                                                              \
+    static void sse_unfreq_##w(uint32_t *restrict out, const uint8_t *restrict in, uint32_t base)  \
+    {                                                                                              \
+        const sse_v mask = sse_set1(BP_MASK(w)), one = sse_set1(1);                                \
+        (void)in, (void)base, (void)mask;                                                          \
+        BP_ROWS(BP_UNPACK_ROW, sse, w, BP_FIN_FREQ)                                                \
+    }                                                                                              \
+    static void sse_undelta_##w(uint32_t *restrict out, const uint8_t *restrict in, uint32_t base) \
+    {                                                                                              \
+        const sse_v mask = sse_set1(BP_MASK(w)), ramp = sse_ramp();                                \
+        sse_v prev = sse_set1(base);                                                               \
+        (void)in, (void)mask;                                                                      \
+        BP_ROWS(BP_UNPACK_ROW, sse, w, BP_FIN_DELTA)                                               \
+    }
+
+#define BP_SSE_PACK(w, unused)                                                                     \
+    static void sse_pack_##w(uint8_t *restrict out, const uint32_t *restrict in)                   \
+    {                                                                                              \
+        const sse_v mask = sse_set1(BP_MASK(w));                                                   \
+        sse_v acc = sse_set1(0);                                                                   \
+        BP_ROWS(BP_PACK_ROW, sse, w)                                                               \
+    }
+
+BP_WIDTHS(BP_SSE_UNPACK, 0)
+BP_NZ(BP_SSE_PACK, 0)
+
+static void sse_pack_0(uint8_t *restrict out, const uint32_t *restrict in)
+{
+    (void)out, (void)in;
+}
+
+static const unpack_fn sse_unpack_tab[33] = {BP_WIDTHS(BP_ENTRY, sse_unpack)};
+static const unpack_fn sse_unfreq_tab[33] = {BP_WIDTHS(BP_ENTRY, sse_unfreq)};
+static const unpack_fn sse_undelta_tab[33] = {BP_WIDTHS(BP_ENTRY, sse_undelta)};
+static const pack_fn sse_pack_tab[33] = {BP_WIDTHS(BP_ENTRY, sse_pack)};
 #endif
 
 /* ===== public functions =================================================================== */
@@ -413,12 +334,18 @@ void bitpack_unpack_scalar(uint32_t *dst, const uint8_t *src, unsigned width)
 
 void bitpack_unpack_delta_scalar(uint32_t *dst, const uint8_t *src, unsigned width, uint32_t base)
 {
-    sca_undelta_tab[clamp_width(width)](dst, src, base);
+    sca_unpack_tab[clamp_width(width)](dst, src, 0);
+    for (size_t i = 0; i < BITPACK_BLOCK; i++) {
+        base += dst[i] + 1u;
+        dst[i] = base;
+    }
 }
 
 void bitpack_unpack_freq_scalar(uint32_t *dst, const uint8_t *src, unsigned width)
 {
-    sca_unfreq_tab[clamp_width(width)](dst, src, 0);
+    sca_unpack_tab[clamp_width(width)](dst, src, 0);
+    for (size_t i = 0; i < BITPACK_BLOCK; i++)
+        dst[i] += 1u;
 }
 
 #if BP_HAVE_SSE2

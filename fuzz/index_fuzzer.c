@@ -127,14 +127,15 @@ static int write_files(const char *dir, const uint8_t *data, size_t size)
 /* Reads every document's metadata and text through the internal accessors. */
 static void read_documents(quarry_index *ix)
 {
-    buf scratch = BUF_INIT;
+    buf scratch = BUF_INIT, metabuf = BUF_INIT;
     char err[ERRMSG_CAP];
     unsigned sum = 0;
     uint32_t ndocs = ix->seg.ndocs < MAX_DOCS_READ ? ix->seg.ndocs : MAX_DOCS_READ;
     for (uint32_t d = 0; d < ndocs; d++) {
         doc_meta m;
-        int rc = index_doc_meta(ix, d, &m, err, sizeof err);
-        FUZZ_CHECK(rc == QUARRY_OK || rc == QUARRY_ECORRUPT);
+        int rc = index_doc_meta(ix, d, &metabuf, &m, err, sizeof err);
+        FUZZ_CHECK(rc == QUARRY_OK || rc == QUARRY_ECORRUPT || rc == QUARRY_ENOMEM);
+        FUZZ_CHECK(metabuf.cap <= 2 * 1032 * (uint64_t)ix->seg.files[SEG_DOCS].size + 64);
         if (rc)
             continue;
         for (size_t i = 0; i < m.id_len; i++) /* touch every byte: ASan checks the bounds */
@@ -153,6 +154,7 @@ static void read_documents(quarry_index *ix)
             sum += (unsigned char)text[i];
     }
     buf_free(&scratch);
+    buf_free(&metabuf);
     volatile unsigned sink = sum; /* keeps the reads */
     (void)sink;
 }

@@ -31,8 +31,11 @@ struct docwriter {
     buf zbuf;             /* compression output */
     buf blocks;           /* block table: {u64 offset, u32 clen, u32 rawlen} per block */
     uint32_t nblocks;     /* blocks written */
-    buf records;          /* .docs records */
-    buf meta;             /* .docs meta area (ids, titles, text places) */
+    uint32_t *lengths;    /* length of every document, by docid */
+    size_t lengths_cap;   /* entries allocated */
+    buf records;          /* .docs meta block table: {u64 offset, u32 clen, u32 rawlen} */
+    buf meta;             /* .docs meta area: zlib blocks of FORMAT_META_BLOCK entries */
+    buf metaraw;          /* entries of the meta block being filled */
     uint32_t ndocs;       /* documents added */
     uint64_t tokens;      /* their total length */
     int rc;               /* sticky error */
@@ -96,6 +99,27 @@ static void flush_block(docwriter *dw)
         dw->rc = errmsg_set(dw->err, sizeof dw->err, QUARRY_ENOMEM, "out of memory");
 }
 
+/* Compresses the meta entries collected so far into the meta area (offsets relative to the
+ * area until docwriter_finish makes them absolute). */
+static void flush_meta(docwriter *dw)
+{
+    if (dw->rc || dw->metaraw.len == 0)
+        return;
+    uLongf zlen = compressBound(dw->metaraw.len);
+    if (buf_reserve(&dw->meta, zlen) || compress2(dw->meta.data + dw->meta.len, &zlen,
+                                                  dw->metaraw.data, dw->metaraw.len, 6) != Z_OK) {
+        dw->rc = errmsg_set(dw->err, sizeof dw->err, QUARRY_ENOMEM, "out of memory");
+        return;
+    }
+    buf_put_u64(&dw->records, dw->meta.len);
+    buf_put_u32(&dw->records, (uint32_t)zlen);
+    buf_put_u32(&dw->records, (uint32_t)dw->metaraw.len);
+    dw->meta.len += zlen;
+    dw->metaraw.len = 0;
+    if (dw->records.rc)
+        dw->rc = errmsg_set(dw->err, sizeof dw->err, QUARRY_ENOMEM, "out of memory");
+}
+
 int docwriter_add(docwriter *dw, const char *id, size_t id_len, const char *title,
                   size_t title_len, const char *text, size_t text_len, uint32_t length)
 {
@@ -107,16 +131,25 @@ int docwriter_add(docwriter *dw, const char *id, size_t id_len, const char *titl
     if (dw->raw.len && dw->raw.len + text_len > FORMAT_STORE_BLOCK)
         flush_block(dw);
     uint32_t in_block = (uint32_t)dw->raw.len;
+    if (dw->ndocs == dw->lengths_cap) {
+        size_t cap = dw->lengths_cap ? dw->lengths_cap * 2 : 1024;
+        uint32_t *l = alloc_resize(dw->lengths, cap, sizeof *l);
+        if (!l)
+            return dw->rc = errmsg_set(dw->err, sizeof dw->err, QUARRY_ENOMEM, "out of memory");
+        dw->lengths = l;
+        dw->lengths_cap = cap;
+    }
+    dw->lengths[dw->ndocs] = length;
     buf_append(&dw->raw, text, text_len);
-    buf_put_u32(&dw->records, length);
-    buf_put_u32(&dw->records, dw->nblocks);
-    buf_put_u64(&dw->records, FORMAT_HEADER_SIZE + FORMAT_DOCS_HEADER_SIZE + dw->meta.len);
-    buf_put_str(&dw->meta, id, id_len);
-    buf_put_str(&dw->meta, title, title_len);
-    buf_put_vbyte(&dw->meta, in_block);
-    buf_put_vbyte(&dw->meta, text_len);
-    if (dw->raw.rc || dw->records.rc || dw->meta.rc)
+    buf_put_str(&dw->metaraw, id, id_len);
+    buf_put_str(&dw->metaraw, title, title_len);
+    buf_put_vbyte(&dw->metaraw, dw->nblocks);
+    buf_put_vbyte(&dw->metaraw, in_block);
+    buf_put_vbyte(&dw->metaraw, text_len);
+    if (dw->raw.rc || dw->metaraw.rc)
         return dw->rc = errmsg_set(dw->err, sizeof dw->err, QUARRY_ENOMEM, "out of memory");
+    if ((dw->ndocs + 1) % FORMAT_META_BLOCK == 0)
+        flush_meta(dw);
     dw->ndocs++;
     dw->tokens += length;
     if (dw->raw.len >= FORMAT_STORE_BLOCK)
@@ -144,39 +177,66 @@ int docwriter_finish(docwriter *dw, manifest_file files[2], uint64_t *tokens)
     if (rc)
         return dw->rc = errmsg_set(dw->err, sizeof dw->err, rc, "%s", dw->store.err);
 
-    /* Docs: header fields, fixed records (their meta offsets were computed without the record
-     * array, which sits before the meta area: shift them now), meta area. */
-    uint64_t shift = (uint64_t)dw->ndocs * FORMAT_DOC_RECORD_SIZE;
+    /* Docs: header, packed lengths, meta block table (offsets made absolute now that the
+     * sizes before the meta area are known), meta area. */
+    flush_meta(dw);
+    if (dw->rc)
+        return dw->rc;
+    uint32_t maxlen = 0;
+    for (uint32_t i = 0; i < dw->ndocs; i++)
+        maxlen = dw->lengths[i] > maxlen ? dw->lengths[i] : maxlen;
+    unsigned width = 0;
+    while (width < 32 && (maxlen >> width) != 0)
+        width++;
+    size_t packed = format_lengths_bytes(dw->ndocs, width);
+    uint8_t *lens = alloc_array(packed, 1);
+    if (!lens)
+        return dw->rc = errmsg_set(dw->err, sizeof dw->err, QUARRY_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < dw->ndocs; i++) {
-        uint8_t *p = dw->records.data + (size_t)i * FORMAT_DOC_RECORD_SIZE + 8;
-        uint64_t off = 0;
+        uint64_t bit = (uint64_t)i * width;
+        for (unsigned b = 0; b < width; b++, bit++)
+            if (dw->lengths[i] >> b & 1)
+                lens[bit / 8] |= (uint8_t)(1u << (bit % 8));
+    }
+    size_t nmeta = dw->records.len / FORMAT_META_RECORD;
+    uint64_t meta_base = FORMAT_HEADER_SIZE + FORMAT_DOCS_HEADER_SIZE + packed + dw->records.len;
+    for (size_t i = 0; i < nmeta; i++) {
+        uint8_t *p = dw->records.data + i * FORMAT_META_RECORD;
+        uint64_t off = meta_base;
         for (int k = 0; k < 8; k++)
-            off |= (uint64_t)p[k] << (8 * k);
-        off += shift;
+            off += (uint64_t)p[k] << (8 * k);
         for (int k = 0; k < 8; k++)
             p[k] = (uint8_t)(off >> (8 * k));
     }
     rc = filew_open(&f, dw->docs_path);
     if (!rc) {
-        buf head = BUF_INIT;
-        buf_put_u32(&head, dw->ndocs);
-        buf_put_u32(&head, 0);
-        buf_put_u64(&head, dw->tokens);
+        uint8_t head[FORMAT_DOCS_HEADER_SIZE] = {0};
+        head[0] = (uint8_t)dw->ndocs;
+        head[1] = (uint8_t)(dw->ndocs >> 8);
+        head[2] = (uint8_t)(dw->ndocs >> 16);
+        head[3] = (uint8_t)(dw->ndocs >> 24);
+        head[4] = (uint8_t)width;
+        for (int k = 0; k < 8; k++)
+            head[8 + k] = (uint8_t)(dw->tokens >> (8 * k));
         filew_header(&f, FORMAT_KIND_DOCS);
-        filew_write(&f, head.data, head.len);
+        filew_write(&f, head, sizeof head);
+        filew_write(&f, lens, packed);
         filew_write(&f, dw->records.data, dw->records.len);
         filew_write(&f, dw->meta.data, dw->meta.len);
         filew_footer(&f, 0);
-        if (head.rc && !f.rc)
-            f.rc = errmsg_set(f.err, sizeof f.err, QUARRY_ENOMEM, "out of memory");
-        buf_free(&head);
     }
+    alloc_free(lens);
     memcpy(files[0].suffix, FORMAT_SUFFIX_DOCS, sizeof FORMAT_SUFFIX_DOCS);
     rc = filew_commit(&f, &files[0].size, &files[0].crc);
     if (rc)
         return dw->rc = errmsg_set(dw->err, sizeof dw->err, rc, "%s", f.err);
     *tokens = dw->tokens;
     return QUARRY_OK;
+}
+
+const uint32_t *docwriter_lengths(const docwriter *dw)
+{
+    return dw->lengths;
 }
 
 const char *docwriter_errmsg(const docwriter *dw)
@@ -194,6 +254,8 @@ void docwriter_free(docwriter *dw)
     buf_free(&dw->zbuf);
     buf_free(&dw->blocks);
     buf_free(&dw->records);
+    alloc_free(dw->lengths);
     buf_free(&dw->meta);
+    buf_free(&dw->metaraw);
     alloc_free(dw);
 }

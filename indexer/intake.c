@@ -2,14 +2,14 @@
  * intake.c: turns files, folders and JSON Lines into documents for quarry_writer_add
  * (quarry_writer_add_path, quarry_writer_add_jsonl). Bad records are reported through
  * writer_skip with the file (and line) they came from; I/O failures stop the call.
- * JSON parsing is jansson's (it also rejects strings that are not valid UTF-8).
+ * Each JSON line is checked and taken apart by jsonl_parse (jsonl.h), which also rejects strings
+ * that are not valid UTF-8.
  */
 #include "internal.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +18,7 @@
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/fileio.h"
+#include "jsonl.h"
 
 #define PROGRESS_STEP (4u << 20) /* report progress every 4 MiB of input */
 
@@ -165,28 +166,6 @@ int quarry_writer_add_path(quarry_writer *w, const char *path)
     return rc;
 }
 
-/* Points (*p, *n) at a string member of obj; absent or null is empty. Returns 0, or -1 if the
- * member has another type. Numbers are accepted for the id. */
-static int member(json_t *obj, const char *key, const char **p, size_t *n, char *num, size_t cap)
-{
-    json_t *v = json_object_get(obj, key);
-    *p = "";
-    *n = 0;
-    if (!v || json_is_null(v))
-        return 0;
-    if (json_is_string(v)) {
-        *p = json_string_value(v);
-        *n = json_string_length(v);
-        return 0;
-    }
-    if (num && json_is_integer(v)) {
-        *n = (size_t)snprintf(num, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        *p = num;
-        return 0;
-    }
-    return -1;
-}
-
 int quarry_writer_add_jsonl(quarry_writer *w, const char *path)
 {
     if (!w)
@@ -205,6 +184,7 @@ int quarry_writer_add_jsonl(quarry_writer *w, const char *path)
         total = (uint64_t)st.st_size;
     char *line = NULL;
     size_t cap = 0;
+    buf scratch = BUF_INIT; /* strings with escapes, decoded; reused line after line */
     uint64_t lineno = 0;
     int rc = QUARRY_OK;
     ssize_t len;
@@ -222,32 +202,27 @@ int quarry_writer_add_jsonl(quarry_writer *w, const char *path)
             n--;
         if (n == 0)
             continue;
-        json_error_t jerr;
-        json_t *obj = json_loadb(line, n, 0, &jerr);
-        if (!obj) {
-            rc = writer_skip(w, "%s:%" PRIu64 ": invalid JSON at column %d: %s", name, lineno,
-                             jerr.column, jerr.text);
-            continue;
-        }
-        quarry_document d;
-        char num[32];
-        if (!json_is_object(obj)) {
-            rc = writer_skip(w, "%s:%" PRIu64 ": not a JSON object", name, lineno);
-        } else if (member(obj, "id", &d.id, &d.id_len, num, sizeof num) ||
-                   member(obj, "title", &d.title, &d.title_len, NULL, 0) ||
-                   member(obj, "text", &d.text, &d.text_len, NULL, 0)) {
-            rc = writer_skip(w, "%s:%" PRIu64 ": \"id\", \"title\" and \"text\" must be strings",
-                             name, lineno);
-        } else if (d.id_len == 0) {
+        jsonl_record r;
+        char why[ERRMSG_CAP / 2];
+        size_t col = 0;
+        int prc = jsonl_parse(&r, line, n, &scratch, why, sizeof why, &col);
+        if (prc == QUARRY_ENOMEM) {
+            rc = errmsg_set(w->err, sizeof w->err, QUARRY_ENOMEM, "out of memory reading %s", name);
+        } else if (prc == QUARRY_EINPUT && col > 0) {
+            rc = writer_skip(w, "%s:%" PRIu64 ": invalid JSON at column %zu: %s", name, lineno, col,
+                             why);
+        } else if (prc == QUARRY_EINPUT) { /* "not a JSON object", wrong member types */
+            rc = writer_skip(w, "%s:%" PRIu64 ": %s", name, lineno, why);
+        } else if (r.id_len == 0) {
             rc = writer_skip(w, "%s:%" PRIu64 ": missing \"id\"", name, lineno);
         } else {
+            quarry_document d = {r.id, r.id_len, r.title, r.title_len, r.text, r.text_len};
             char where[ERRMSG_CAP / 2];
             snprintf(where, sizeof where, "%s:%" PRIu64, name, lineno);
             rc = writer_add(w, &d, where);
             if (rc == QUARRY_EINPUT) /* already reported */
                 rc = w->opts.strict ? QUARRY_EINPUT : QUARRY_OK;
         }
-        json_decref(obj);
     }
     if (!rc && ferror(f))
         rc = errmsg_set(w->err, sizeof w->err, QUARRY_EIO, "cannot read %s: %s", name,
@@ -255,6 +230,7 @@ int quarry_writer_add_jsonl(quarry_writer *w, const char *path)
     if (!rc && w->opts.progress)
         w->opts.progress(w->opts.progress_ctx, done, total);
     free(line); /* allocated by getline */
+    buf_free(&scratch);
     if (!is_stdin)
         fclose(f);
     return rc;

@@ -43,12 +43,13 @@ uint64_t inverter_terms(const inverter *inv);
 uint64_t inverter_postings(const inverter *inv);
 
 /*
- * Writes <dir>/<seg>.dict, .post and .pos (durably, by rename) and fills files[0..2] with their
+ * Writes <dir>/<seg>.dict, .post and .pos (durably, by rename), given every document's length
+ * (for the block-max impacts) and fills files[0..2] with their
  * suffixes, sizes and checksums. Returns QUARRY_OK, QUARRY_EIO or QUARRY_ENOMEM with a message
  * in err.
  */
-int inverter_write(inverter *inv, const char *dir, const char *seg, manifest_file files[3],
-                   char *err, size_t cap);
+int inverter_write(inverter *inv, const char *dir, const char *seg, const uint32_t *lengths,
+                   manifest_file files[3], char *err, size_t cap);
 
 /* ===== docwriter ========================================================================= */
 
@@ -66,6 +67,9 @@ int docwriter_add(docwriter *dw, const char *id, size_t id_len, const char *titl
 
 /* Writes <seg>.docs and seals <seg>.store; fills files[0..1]. Returns as docwriter_add. */
 int docwriter_finish(docwriter *dw, manifest_file files[2], uint64_t *tokens);
+
+/* The lengths of the documents added so far, indexed by docid (valid until the next add). */
+const uint32_t *docwriter_lengths(const docwriter *dw);
 
 /* Detailed message of the sticky error. */
 const char *docwriter_errmsg(const docwriter *dw);

@@ -208,7 +208,8 @@ int quarry_writer_commit(quarry_writer *w)
     rc = docwriter_finish(w->dw, &seg.files[3], &seg.tokens);
     if (rc)
         return w->rc = errmsg_set(w->err, sizeof w->err, rc, "%s", docwriter_errmsg(w->dw));
-    rc = inverter_write(w->inv, w->dir, w->seg, &seg.files[0], w->err, sizeof w->err);
+    rc = inverter_write(w->inv, w->dir, w->seg, docwriter_lengths(w->dw), &seg.files[0], w->err,
+                        sizeof w->err);
     if (rc)
         return w->rc = rc;
     manifest m;

@@ -1,47 +1,156 @@
 /*
- * cursor.c: posting cursors over the .post and .pos streams of one term (format.h). The only
- * way query code reads postings: docid / next / next_geq / freq / positions. Positions are
- * decoded lazily: passing a document only adds its tf to a count of positions to skip, and
- * the skip happens when some later document's positions are asked for.
+ * cursor.c: posting cursors over one term's .post and .pos areas (format.h, docs/FORMAT.md),
+ * the only way query code reads postings: docid / next / next_geq / freq / positions.
  *
- * Every decoded value is checked: docids must stay below the segment's document count and
- * the stream must hold exactly df postings; a violation ends the cursor with
- * rc = QUARRY_ECORRUPT.
+ * Postings come in blocks of 128 (doc-id gaps and frequencies bit-packed, common/bitpack.h)
+ * followed by a vbyte tail. A skip entry per full block gives its last docid and offsets, so
+ * next_geq passes whole blocks without decoding them. Positions are decoded a block at a time,
+ * and only when asked for.
+ *
+ * Nothing read from the file is trusted: every offset and width is checked before use, decoded
+ * docids must strictly increase below the segment's document count and agree with the skip
+ * entries, and a block's positions may not outnumber its documents' lengths. A violation ends
+ * the cursor with rc = QUARRY_ECORRUPT.
  */
 #include "internal.h"
 
 #include <string.h>
 
 #include "common/alloc.h"
-#include "common/vbyte.h"
+#include "common/bitpack.h"
+#include "common/pfor.h"
+#include "common/reader.h"
 
-void cursor_init(cursor *c, const term_info *ti, uint32_t ndocs)
+/* Ends the cursor on corrupt data. */
+static void bad(cursor *c)
+{
+    c->rc = QUARRY_ECORRUPT;
+    c->doc = CURSOR_END;
+}
+
+static uint32_t skip_last(const cursor *c, uint32_t b)
+{
+    return load_u32le(c->area + (size_t)b * FORMAT_SKIP_ENTRY);
+}
+
+/* Bounds [*off, *end) of full block b and its doc-gap width, checked to lie inside the area
+ * (a block ends where the next one, or the tail, begins). Returns 0 or -1. */
+static int block_place(const cursor *c, uint32_t b, size_t *off, size_t *end, unsigned *dw)
+{
+    size_t skip_bytes = (size_t)c->nfull * FORMAT_SKIP_ENTRY + 8;
+    size_t o = load_u32le(c->area + (size_t)b * FORMAT_SKIP_ENTRY + 4);
+    size_t e = b + 1 < c->nfull ? load_u32le(c->area + (size_t)(b + 1) * FORMAT_SKIP_ENTRY + 4)
+                                : c->tail_off;
+    if (o < skip_bytes || o > e || e > c->area_len || e - o < 1)
+        return -1;
+    *dw = c->area[o];
+    if (*dw > BITPACK_MAX_WIDTH || e - o - 1 < bitpack_bytes(*dw))
+        return -1;
+    *off = o;
+    *end = e;
+    return 0;
+}
+
+/* Decodes block b (b == nfull: the tail) into docs/freqs and makes its first posting current. */
+static void load_block(cursor *c, uint32_t b)
+{
+    c->block = b;
+    c->i = 0;
+    c->pos_loaded = 0;
+    uint32_t base = b ? skip_last(c, b - 1) : UINT32_MAX;
+    if (b < c->nfull) {
+        size_t off, end;
+        unsigned dw;
+        uint32_t last = skip_last(c, b);
+        if (block_place(c, b, &off, &end, &dw) || last >= c->ndocs ||
+            (b > 0 && last <= base)) {
+            bad(c);
+            return;
+        }
+        const uint8_t *src = c->area + off + 1;
+        bitpack_unpack_delta(c->docs, src, dw, base);
+        reader r = reader_make(src + bitpack_bytes(dw), end - off - 1 - bitpack_bytes(dw));
+        if (pfor_get(&r, c->freqs) || reader_left(&r) != 0 || c->docs[BITPACK_BLOCK - 1] != last) {
+            bad(c);
+            return;
+        }
+        if (dw > 25) { /* only wide gaps can wrap around 2^32 and still end on `last` */
+            uint32_t prev = base;
+            for (int k = 0; k < BITPACK_BLOCK; k++) {
+                if ((b > 0 || k > 0) && c->docs[k] <= prev) {
+                    bad(c);
+                    return;
+                }
+                prev = c->docs[k];
+            }
+        }
+        for (int k = 0; k < BITPACK_BLOCK; k++) {
+            if (c->freqs[k] == UINT32_MAX) { /* stored as tf - 1 */
+                bad(c);
+                return;
+            }
+            c->freqs[k]++;
+        }
+        c->n = BITPACK_BLOCK;
+    } else {
+        const uint8_t *p = c->area + c->tail_off, *end = c->area + c->area_len;
+        uint32_t next = b ? base + 1 : 0, n = c->df - c->nfull * BITPACK_BLOCK;
+        if (b && base >= c->ndocs) { /* next_geq skipped the block that would have checked it */
+            bad(c);
+            return;
+        }
+        for (uint32_t k = 0; k < n; k++) {
+            uint64_t code, tf = 0;
+            if (vbyte_get(&p, end, &code) || (!(code & 1) && vbyte_get(&p, end, &tf)) ||
+                code / 2 >= (uint64_t)c->ndocs - next || tf >= UINT32_MAX - 1) {
+                bad(c);
+                return;
+            }
+            c->docs[k] = next + (uint32_t)(code / 2);
+            c->freqs[k] = code & 1 ? 1 : (uint32_t)tf + 2;
+            next = c->docs[k] + 1;
+        }
+        if (p != end) { /* bytes beyond the df-th posting */
+            bad(c);
+            return;
+        }
+        c->n = n;
+    }
+    if (c->n == 0) {
+        c->doc = CURSOR_END;
+        return;
+    }
+    c->doc = c->docs[0];
+    c->freq = c->freqs[0];
+}
+
+void cursor_init(cursor *c, const quarry_index *ix, const term_info *ti)
 {
     memset(c, 0, sizeof *c);
-    c->p = ti->post;
-    /* An empty stream may be NULL (an absent term's zeroed ti), and NULL + 0 is undefined. */
-    c->end = ti->post_len ? ti->post + ti->post_len : ti->post;
-    c->pp = ti->pos;
-    c->pend = ti->pos_len ? ti->pos + ti->pos_len : ti->pos;
-    c->ndocs = ndocs;
-    c->left = ti->df;
-    c->doc = 0; /* base of the first gap: docid = 0 + gap */
-    c->freq = 0;
-    if (c->left == 0) {
-        c->doc = CURSOR_END;
+    c->ix = ix;
+    c->area = ti->post;
+    c->area_len = ti->post_len;
+    c->pos_area = ti->pos;
+    c->pos_len = ti->pos_len;
+    c->ndocs = ix->seg.ndocs;
+    c->df = ti->df;
+    c->nfull = ti->df / BITPACK_BLOCK;
+    c->doc = CURSOR_END;
+    if (c->df == 0)
         return;
+    if (c->nfull) {
+        if (c->area_len < (size_t)c->nfull * FORMAT_SKIP_ENTRY + 8) {
+            bad(c);
+            return;
+        }
+        c->tail_pos_off = load_u32le(c->area + (size_t)c->nfull * FORMAT_SKIP_ENTRY);
+        c->tail_off = load_u32le(c->area + (size_t)c->nfull * FORMAT_SKIP_ENTRY + 4);
+        if (c->tail_off > c->area_len) {
+            bad(c);
+            return;
+        }
     }
-    /* Decode the first posting; its gap is relative to "previous = -1", i.e. base 0. */
-    uint64_t gap, tf;
-    if (vbyte_get(&c->p, c->end, &gap) || vbyte_get(&c->p, c->end, &tf) || gap >= ndocs ||
-        tf >= UINT32_MAX) {
-        c->rc = QUARRY_ECORRUPT;
-        c->doc = CURSOR_END;
-        return;
-    }
-    c->left--;
-    c->doc = (uint32_t)gap;
-    c->freq = (uint32_t)tf + 1;
+    load_block(c, 0);
 }
 
 void cursor_free(cursor *c)
@@ -55,72 +164,114 @@ void cursor_next(cursor *c)
 {
     if (c->doc == CURSOR_END)
         return;
-    if (!c->pos_loaded)
-        c->skip_pos += c->freq;
-    c->pos_loaded = 0;
-    if (c->left == 0) {
-        if (c->p != c->end)
-            c->rc = QUARRY_ECORRUPT; /* bytes beyond the df-th posting */
+    if (++c->i < c->n) {
+        c->doc = c->docs[c->i];
+        c->freq = c->freqs[c->i];
+    } else if (c->block < c->nfull) {
+        load_block(c, c->block + 1);
+    } else {
         c->doc = CURSOR_END;
-        return;
     }
-    uint64_t gap, tf;
-    if (vbyte_get(&c->p, c->end, &gap) || vbyte_get(&c->p, c->end, &tf) ||
-        gap >= (uint64_t)c->ndocs - c->doc - 1 || tf >= UINT32_MAX) {
-        c->rc = QUARRY_ECORRUPT;
-        c->doc = CURSOR_END;
-        return;
-    }
-    c->left--;
-    c->doc += 1 + (uint32_t)gap;
-    c->freq = (uint32_t)tf + 1;
 }
 
 void cursor_next_geq(cursor *c, uint32_t target)
 {
+    if (c->doc >= target)
+        return;
+    if (c->block < c->nfull && skip_last(c, c->block) < target) {
+        /* Skip whole blocks: the first later block whose last docid reaches target. */
+        uint32_t b = c->block + 1;
+        while (b < c->nfull && skip_last(c, b) < target)
+            b++;
+        load_block(c, b);
+        if (c->doc >= target)
+            return;
+    }
     while (c->doc < target)
         cursor_next(c);
+}
+
+/* Bounds of the position chunk of the loaded block. Returns 0 or -1. */
+static int chunk_place(const cursor *c, size_t *start, size_t *end)
+{
+    uint32_t b = c->block;
+    size_t s = b < c->nfull ? load_u32le(c->area + (size_t)b * FORMAT_SKIP_ENTRY + 8)
+                            : c->tail_pos_off;
+    size_t e;
+    if (b + 1 < c->nfull)
+        e = load_u32le(c->area + (size_t)(b + 1) * FORMAT_SKIP_ENTRY + 8);
+    else if (b + 1 == c->nfull && c->df % BITPACK_BLOCK)
+        e = c->tail_pos_off;
+    else
+        e = c->pos_len;
+    if (s > e || e > c->pos_len)
+        return -1;
+    *start = s;
+    *end = e;
+    return 0;
+}
+
+/* Decodes the positions of every document of the loaded block. Returns 0 or -1 (rc set). */
+static int load_positions(cursor *c)
+{
+    size_t start, end;
+    uint64_t total = 0;
+    for (uint32_t k = 0; k < c->n; k++) {
+        /* A document cannot hold more occurrences than words: this bounds the memory a
+         * corrupt frequency could ask for. */
+        if (c->freqs[k] > index_doc_length(c->ix, c->docs[k]))
+            goto corrupt;
+        c->posstart[k] = (uint32_t)total;
+        total += c->freqs[k];
+    }
+    if (total > UINT32_MAX || chunk_place(c, &start, &end))
+        goto corrupt;
+    c->posstart[c->n] = (uint32_t)total;
+    if (total > c->poscap) {
+        size_t cap = total < 256 ? 256 : (size_t)total;
+        uint32_t *p = alloc_resize(c->positions, cap, sizeof *p);
+        if (!p) {
+            c->rc = QUARRY_ENOMEM;
+            c->doc = CURSOR_END;
+            return -1;
+        }
+        c->positions = p;
+        c->poscap = cap;
+    }
+    reader r = reader_make(c->pos_area + start, end - start);
+    size_t i = 0;
+    for (; i + BITPACK_BLOCK <= total; i += BITPACK_BLOCK)
+        if (pfor_get(&r, c->positions + i))
+            goto corrupt;
+    for (; i < total; i++)
+        if (reader_vbyte32(&r, &c->positions[i]))
+            goto corrupt;
+    if (reader_left(&r) != 0)
+        goto corrupt;
+    /* Gaps to positions, document by document. */
+    for (uint32_t k = 0; k < c->n; k++) {
+        uint64_t next = 0;
+        for (uint32_t j = c->posstart[k]; j < c->posstart[k + 1]; j++) {
+            next += c->positions[j];
+            if (next > UINT32_MAX)
+                goto corrupt;
+            c->positions[j] = (uint32_t)next;
+            next++;
+        }
+    }
+    c->pos_loaded = 1;
+    return 0;
+corrupt:
+    bad(c);
+    return -1;
 }
 
 uint32_t cursor_positions(cursor *c, const uint32_t **out)
 {
     if (c->doc == CURSOR_END)
         return 0;
-    if (!c->pos_loaded) {
-        /* Skip the positions of the documents passed since the last load. */
-        while (c->skip_pos) {
-            if (c->pp >= c->pend)
-                goto bad;
-            if (*c->pp++ < 0x80)
-                c->skip_pos--;
-        }
-        if (c->freq > c->poscap) {
-            uint32_t cap = c->freq < 16 ? 16 : c->freq;
-            uint32_t *n = alloc_resize(c->positions, cap, sizeof *n);
-            if (!n) {
-                c->rc = QUARRY_ENOMEM;
-                c->doc = CURSOR_END;
-                return 0;
-            }
-            c->positions = n;
-            c->poscap = cap;
-        }
-        uint64_t next = 0;
-        for (uint32_t i = 0; i < c->freq; i++) {
-            uint64_t gap;
-            /* next <= 2^32 here; the position next + gap must fit in 32 bits */
-            if (vbyte_get(&c->pp, c->pend, &gap) || gap >= ((uint64_t)1 << 32) - next)
-                goto bad;
-            c->positions[i] = (uint32_t)(next + gap);
-            next = next + gap + 1;
-        }
-        c->npositions = c->freq;
-        c->pos_loaded = 1;
-    }
-    *out = c->positions;
-    return c->npositions;
-bad:
-    c->rc = QUARRY_ECORRUPT;
-    c->doc = CURSOR_END;
-    return 0;
+    if (!c->pos_loaded && load_positions(c))
+        return 0;
+    *out = c->positions + c->posstart[c->i];
+    return c->freqs[c->i];
 }

@@ -101,7 +101,7 @@ static scorer *build_leaf(evalctx *e, const qnode *n)
             memset(&ti, 0, sizeof ti);
             missing = 1;
         }
-        cursor_init(&s->curs[i], &ti, e->ix->seg.ndocs);
+        cursor_init(&s->curs[i], e->ix, &ti);
         if (found)
             s->idf += bm25_idf(e->p, ti.df);
     }

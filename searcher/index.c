@@ -67,18 +67,21 @@ static int map_file(quarry_index *ix, int f, uint64_t *tail)
     return QUARRY_OK;
 }
 
-/* Locates the dictionary's offset table. */
+/* Locates the dictionary's block table. */
 static int open_dict(quarry_index *ix, uint64_t tail)
 {
     segment *s = &ix->seg;
     size_t body_end = s->files[SEG_DICT].size - FORMAT_FOOTER_SIZE;
-    if (tail < FORMAT_HEADER_SIZE || tail > body_end || body_end - tail < 4)
+    if (tail < FORMAT_HEADER_SIZE || tail > body_end || body_end - tail < 8)
         return corrupt(ix, SEG_DICT, "table offset", ix->err, sizeof ix->err);
     const uint8_t *t = s->files[SEG_DICT].data + tail;
     s->nterms = load_u32le(t);
-    if ((body_end - tail - 4) / 4 != s->nterms || (body_end - tail - 4) % 4)
+    s->dict_nblocks = load_u32le(t + 4);
+    if ((body_end - tail - 8) / 8 != s->dict_nblocks || (body_end - tail - 8) % 8 ||
+        s->dict_nblocks != (uint32_t)(((uint64_t)s->nterms + FORMAT_DICT_BLOCK - 1) /
+                                      FORMAT_DICT_BLOCK))
         return corrupt(ix, SEG_DICT, "table size", ix->err, sizeof ix->err);
-    s->dict_table = t + 4;
+    s->dict_blocks = t + 8;
     s->dict_end = (size_t)tail;
     return QUARRY_OK;
 }
@@ -92,13 +95,20 @@ static int open_docs(quarry_index *ix)
         return corrupt(ix, SEG_DOCS, "header", ix->err, sizeof ix->err);
     const uint8_t *h = m->data + FORMAT_HEADER_SIZE;
     s->ndocs = load_u32le(h);
+    s->len_width = h[4];
     s->tokens = load_u64le(h + 8);
-    if (s->ndocs == UINT32_MAX ||
-        (body - FORMAT_DOCS_HEADER_SIZE) / FORMAT_DOC_RECORD_SIZE < s->ndocs)
+    if (s->ndocs == UINT32_MAX || s->len_width > 32)
+        return corrupt(ix, SEG_DOCS, "header", ix->err, sizeof ix->err);
+    size_t lens = format_lengths_bytes(s->ndocs, s->len_width);
+    body -= FORMAT_DOCS_HEADER_SIZE;
+    uint32_t nmeta = (uint32_t)(((uint64_t)s->ndocs + FORMAT_META_BLOCK - 1) / FORMAT_META_BLOCK);
+    if (lens > body || (body - lens) / FORMAT_META_RECORD < nmeta)
         return corrupt(ix, SEG_DOCS, "document count", ix->err, sizeof ix->err);
     if (s->ndocs != ix->man.segments[0].docs || s->tokens != ix->man.segments[0].tokens)
         return corrupt(ix, SEG_DOCS, "counts differ from the manifest", ix->err, sizeof ix->err);
-    s->doc_records = h + FORMAT_DOCS_HEADER_SIZE;
+    s->lengths = h + FORMAT_DOCS_HEADER_SIZE;
+    s->doc_records = s->lengths + lens;
+    s->meta_start = (size_t)(s->doc_records - m->data) + (size_t)nmeta * FORMAT_META_RECORD;
     return QUARRY_OK;
 }
 
@@ -185,18 +195,6 @@ void quarry_index_close(quarry_index *ix)
     alloc_free(ix);
 }
 
-/* Decodes dictionary entry i's term. */
-static int entry_term(const quarry_index *ix, uint32_t i, reader *r, const uint8_t **t,
-                      size_t *len)
-{
-    const segment *s = &ix->seg;
-    uint32_t off = load_u32le(s->dict_table + (size_t)i * 4);
-    if (off < FORMAT_HEADER_SIZE || off >= s->dict_end)
-        return QUARRY_ECORRUPT;
-    *r = reader_make(s->files[SEG_DICT].data + off, s->dict_end - off);
-    return reader_str(r, t, len);
-}
-
 /* A [off, off + len) range of file f, checked to lie in its body. */
 static int range(const quarry_index *ix, int f, uint64_t off, uint64_t len, const uint8_t **out)
 {
@@ -208,65 +206,133 @@ static int range(const quarry_index *ix, int f, uint64_t off, uint64_t len, cons
     return QUARRY_OK;
 }
 
+/* Decodes the first term of dictionary block b (its prefix must be empty). */
+static int block_first(const quarry_index *ix, uint32_t b, const uint8_t **t, size_t *len)
+{
+    const segment *s = &ix->seg;
+    uint64_t off = load_u64le(s->dict_blocks + (size_t)b * 8);
+    if (off < FORMAT_HEADER_SIZE || off >= s->dict_end)
+        return QUARRY_ECORRUPT;
+    reader r = reader_make(s->files[SEG_DICT].data + off, s->dict_end - (size_t)off);
+    uint64_t shared;
+    if (reader_vbyte(&r, &shared) || shared != 0)
+        return QUARRY_ECORRUPT;
+    return reader_str(&r, t, len);
+}
+
+static int compare(const uint8_t *a, size_t alen, const char *b, size_t blen)
+{
+    size_t n = alen < blen ? alen : blen;
+    int c = n ? memcmp(a, b, n) : 0;
+    return c ? c : (alen > blen) - (alen < blen);
+}
+
 int index_lookup(const quarry_index *ix, const char *term, size_t len, term_info *out, char *err,
                  size_t cap)
 {
-    uint32_t lo = 0, hi = ix->seg.nterms;
+    const segment *s = &ix->seg;
+    /* The last block whose first term is <= term. */
+    uint32_t lo = 0, hi = s->dict_nblocks;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        reader r;
         const uint8_t *t;
         size_t tlen;
-        if (entry_term(ix, mid, &r, &t, &tlen))
-            return corrupt(ix, SEG_DICT, "term entry", err, cap);
-        size_t n = tlen < len ? tlen : len;
-        int c = memcmp(t, term, n);
-        if (c == 0)
-            c = (tlen > len) - (tlen < len);
-        if (c < 0) {
+        if (block_first(ix, mid, &t, &tlen))
+            return corrupt(ix, SEG_DICT, "term block", err, cap);
+        if (compare(t, tlen, term, len) <= 0)
             lo = mid + 1;
-        } else if (c > 0) {
+        else
             hi = mid;
-        } else {
-            uint64_t df, cf, po, pl, qo, ql;
-            if (reader_vbyte(&r, &df) || reader_vbyte(&r, &cf) || reader_vbyte(&r, &po) ||
-                reader_vbyte(&r, &pl) || reader_vbyte(&r, &qo) || reader_vbyte(&r, &ql) ||
-                df == 0 || df > ix->seg.ndocs || cf < df || range(ix, SEG_POST, po, pl, &out->post) ||
-                range(ix, SEG_POS, qo, ql, &out->pos))
+    }
+    if (lo == 0)
+        return 0;
+    uint32_t b = lo - 1;
+    uint64_t off = load_u64le(s->dict_blocks + (size_t)b * 8);
+    reader r = reader_make(s->files[SEG_DICT].data + off, s->dict_end - (size_t)off);
+    uint32_t n = b + 1 < s->dict_nblocks ? FORMAT_DICT_BLOCK
+                                         : s->nterms - b * FORMAT_DICT_BLOCK;
+    uint8_t cur[256]; /* the entry's term, rebuilt from the shared prefix and the suffix */
+    size_t cur_len = 0;
+    uint64_t post_off = 0, pos_off = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        uint64_t shared, df, cfx, pl, ql, max_tf = 0, min_dl = 0;
+        const uint8_t *suffix;
+        size_t slen;
+        if (reader_vbyte(&r, &shared) || shared > cur_len || reader_str(&r, &suffix, &slen) ||
+            slen > sizeof cur - shared || (k == 0 && (reader_vbyte(&r, &post_off) ||
+                                                      reader_vbyte(&r, &pos_off))) ||
+            reader_vbyte(&r, &df) || reader_vbyte(&r, &cfx) || reader_vbyte(&r, &pl) ||
+            reader_vbyte(&r, &ql) ||
+            (df >= FORMAT_BLOCK && (reader_vbyte(&r, &max_tf) || reader_vbyte(&r, &min_dl))))
+            return corrupt(ix, SEG_DICT, "term entry", err, cap);
+        memcpy(cur + shared, suffix, slen);
+        cur_len = (size_t)shared + slen;
+        int c = compare(cur, cur_len, term, len);
+        if (c == 0) {
+            if (df == 0 || df > s->ndocs || cfx > UINT64_MAX - df ||
+                (df >= FORMAT_BLOCK && max_tf == 0) || max_tf > UINT32_MAX ||
+                min_dl > UINT32_MAX ||
+                range(ix, SEG_POST, post_off, pl, &out->post) ||
+                range(ix, SEG_POS, pos_off, ql, &out->pos))
                 return corrupt(ix, SEG_DICT, "term entry", err, cap);
             out->df = (uint32_t)df;
-            out->cf = cf;
+            out->cf = df + cfx;
+            out->max_tf = (uint32_t)max_tf;
+            out->min_dl = (uint32_t)min_dl;
             out->post_len = (size_t)pl;
             out->pos_len = (size_t)ql;
             return 1;
         }
+        if (c > 0)
+            return 0;
+        if (pl > UINT64_MAX - post_off || ql > UINT64_MAX - pos_off)
+            return corrupt(ix, SEG_DICT, "term entry", err, cap);
+        post_off += pl;
+        pos_off += ql;
     }
     return 0;
 }
 
-int index_doc_meta(const quarry_index *ix, uint32_t doc, doc_meta *out, char *err, size_t cap)
+int index_doc_meta(const quarry_index *ix, uint32_t doc, buf *scratch, doc_meta *out, char *err,
+                   size_t cap)
 {
     const segment *s = &ix->seg;
     if (doc >= s->ndocs)
         return corrupt(ix, SEG_DOCS, "document number", err, cap);
-    const uint8_t *rec = s->doc_records + (size_t)doc * FORMAT_DOC_RECORD_SIZE;
-    out->block = load_u32le(rec + 4);
-    uint64_t off = load_u64le(rec + 8);
+    const uint8_t *rec = s->doc_records + (size_t)(doc / FORMAT_META_BLOCK) * FORMAT_META_RECORD;
+    uint64_t off = load_u64le(rec);
+    uint32_t clen = load_u32le(rec + 8), rawlen = load_u32le(rec + 12);
     const filemap *m = &s->files[SEG_DOCS];
-    if (off < FORMAT_HEADER_SIZE || off >= m->size - FORMAT_FOOTER_SIZE)
+    size_t end = m->size - FORMAT_FOOTER_SIZE;
+    /* zlib cannot expand more than 1032 times: a larger raw length is corrupt, and must not
+     * size an allocation. */
+    if (off < s->meta_start || off > end || clen > end - off ||
+        (uint64_t)rawlen > (uint64_t)clen * 1032)
         return corrupt(ix, SEG_DOCS, "document record", err, cap);
-    reader r = reader_make(m->data + off, m->size - FORMAT_FOOTER_SIZE - off);
-    const uint8_t *id, *title;
-    uint32_t in_block, text_len;
-    if (reader_str(&r, &id, &out->id_len) || reader_str(&r, &title, &out->title_len) ||
-        reader_vbyte32(&r, &in_block) || reader_vbyte32(&r, &text_len) ||
-        out->block >= (s->nblocks ? s->nblocks : 1))
-        return corrupt(ix, SEG_DOCS, "document record", err, cap);
-    out->id = (const char *)id;
-    out->title = (const char *)title;
-    out->offset = in_block;
-    out->text_len = text_len;
-    return QUARRY_OK;
+    if (scratch->rc)
+        buf_free(scratch);
+    scratch->len = 0;
+    if (buf_reserve(scratch, rawlen))
+        return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
+    uLongf out_len = rawlen;
+    if (uncompress(scratch->data, &out_len, m->data + off, clen) != Z_OK || out_len != rawlen)
+        return corrupt(ix, SEG_DOCS, "compressed document record", err, cap);
+    reader r = reader_make(scratch->data, rawlen);
+    for (uint32_t k = 0;; k++) {
+        const uint8_t *id, *title;
+        uint32_t in_block, text_len;
+        if (reader_str(&r, &id, &out->id_len) || reader_str(&r, &title, &out->title_len) ||
+            reader_vbyte32(&r, &out->block) || reader_vbyte32(&r, &in_block) ||
+            reader_vbyte32(&r, &text_len) || (out->block >= s->nblocks && text_len > 0))
+            return corrupt(ix, SEG_DOCS, "document record", err, cap);
+        if (k == doc % FORMAT_META_BLOCK) {
+            out->id = (const char *)id;
+            out->title = (const char *)title;
+            out->offset = in_block;
+            out->text_len = text_len;
+            return QUARRY_OK;
+        }
+    }
 }
 
 int index_doc_text(const quarry_index *ix, const doc_meta *m, buf *scratch, const char **text,
@@ -300,4 +366,59 @@ int index_doc_text(const quarry_index *ix, const doc_meta *m, buf *scratch, cons
     scratch->len = rawlen;
     *text = (const char *)scratch->data + m->offset;
     return QUARRY_OK;
+}
+
+int index_term_next(const quarry_index *ix, dict_iter *it, const uint8_t **term, size_t *len,
+                    term_info *out, char *err, size_t cap)
+{
+    const segment *s = &ix->seg;
+    const uint8_t *data = s->files[SEG_DICT].data;
+    size_t at = it->index ? it->off : FORMAT_HEADER_SIZE;
+    if (it->index == s->nterms) {
+        if (at != s->dict_end)
+            return corrupt(ix, SEG_DICT, "bytes between the last term and the block table", err,
+                           cap);
+        return 0;
+    }
+    if (at > s->dict_end)
+        return corrupt(ix, SEG_DICT, "term entry", err, cap);
+    int first = it->k == 0;
+    if (first && load_u64le(s->dict_blocks + (size_t)it->block * 8) != at)
+        return corrupt(ix, SEG_DICT, "term block offset", err, cap);
+    reader r = reader_make(data + at, s->dict_end - at);
+    uint64_t shared, df, cfx, pl, ql, max_tf = 0, min_dl = 0;
+    const uint8_t *suffix;
+    size_t slen;
+    if (reader_vbyte(&r, &shared) || shared > (first ? 0 : it->term_len) ||
+        reader_str(&r, &suffix, &slen) || slen > sizeof it->term - shared ||
+        (first && (reader_vbyte(&r, &it->post_off) || reader_vbyte(&r, &it->pos_off))) ||
+        reader_vbyte(&r, &df) || reader_vbyte(&r, &cfx) || reader_vbyte(&r, &pl) ||
+        reader_vbyte(&r, &ql) ||
+        (df >= FORMAT_BLOCK && (reader_vbyte(&r, &max_tf) || reader_vbyte(&r, &min_dl))))
+        return corrupt(ix, SEG_DICT, "term entry", err, cap);
+    if (df == 0 || df > s->ndocs || cfx > UINT64_MAX - df || (df >= FORMAT_BLOCK && max_tf == 0) ||
+        max_tf > UINT32_MAX || min_dl > UINT32_MAX ||
+        range(ix, SEG_POST, it->post_off, pl, &out->post) ||
+        range(ix, SEG_POS, it->pos_off, ql, &out->pos))
+        return corrupt(ix, SEG_DICT, "term entry", err, cap);
+    memcpy(it->term + shared, suffix, slen);
+    it->term_len = (size_t)shared + slen;
+    it->shared = (size_t)shared;
+    out->df = (uint32_t)df;
+    out->cf = df + cfx;
+    out->max_tf = (uint32_t)max_tf;
+    out->min_dl = (uint32_t)min_dl;
+    out->post_len = (size_t)pl;
+    out->pos_len = (size_t)ql;
+    it->post_off += pl; /* range() bounded both sums by the file sizes */
+    it->pos_off += ql;
+    it->off = (size_t)(r.pos - data);
+    it->index++;
+    if (++it->k == FORMAT_DICT_BLOCK) {
+        it->k = 0;
+        it->block++;
+    }
+    *term = it->term;
+    *len = it->term_len;
+    return 1;
 }

@@ -29,13 +29,16 @@
 typedef struct term_info {
     uint32_t df;            /* documents containing the term */
     uint64_t cf;            /* occurrences in all documents */
+    uint32_t max_tf;        /* largest tf of the term in a document; 0 (unknown) when
+                               df < 128: short lists are cheaper to read than to bound */
+    uint32_t min_dl;        /* shortest length of a document containing it (0 likewise) */
     const uint8_t *post;    /* its (gap, tf - 1) pairs */
     size_t post_len;        /* bytes */
     const uint8_t *pos;     /* its positions */
     size_t pos_len;         /* bytes */
 } term_info;
 
-/* One document's table entry. Strings point into the mapped .docs file. */
+/* One document's table entry. Strings point into the caller's scratch buffer. */
 typedef struct doc_meta {
     const char *id;         /* external id */
     size_t id_len;          /* bytes */
@@ -49,12 +52,16 @@ typedef struct doc_meta {
 /* An opened segment: its mapped files and the tables located inside them. */
 typedef struct segment {
     filemap files[FORMAT_SEGMENT_FILES]; /* .dict .post .pos .docs .store, as in the manifest */
-    const uint8_t *dict_table;           /* nterms u32 entry offsets */
+    const uint8_t *dict_blocks;          /* nblocks u64 offsets of the dictionary's blocks */
+    uint32_t dict_nblocks;               /* front-coded blocks */
     uint32_t nterms;                     /* terms in the dictionary */
-    size_t dict_end;                     /* end of the entry area (= table start - 4) */
+    size_t dict_end;                     /* end of the entry area (= block table start - 8) */
     uint32_t ndocs;                      /* documents */
     uint64_t tokens;                     /* sum of document lengths */
-    const uint8_t *doc_records;          /* ndocs 16-byte records */
+    const uint8_t *lengths;              /* document lengths, packed at len_width bits */
+    unsigned len_width;                  /* bits per length, 0..32 */
+    const uint8_t *doc_records;          /* meta block records, one per FORMAT_META_BLOCK documents */
+    size_t meta_start;                   /* offset of the meta blocks in the .docs file */
     const uint8_t *store_table;          /* nblocks 16-byte block records */
     uint32_t nblocks;                    /* store blocks */
     size_t store_end;                    /* end of the block area (= table start) */
@@ -78,15 +85,25 @@ enum { SEG_DICT, SEG_POST, SEG_POS, SEG_DOCS, SEG_STORE };
 int index_lookup(const quarry_index *ix, const char *term, size_t len, term_info *out, char *err,
                  size_t cap);
 
-/* Length in tokens of document `doc` (< ndocs). */
+/* Length in tokens of document `doc` (< ndocs): one unaligned 8-byte load from the packed
+ * array (its 8 bytes of padding keep the load inside the file). */
 static inline uint32_t index_doc_length(const quarry_index *ix, uint32_t doc)
 {
-    const uint8_t *p = ix->seg.doc_records + (size_t)doc * FORMAT_DOC_RECORD_SIZE;
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    uint64_t bit = (uint64_t)doc * ix->seg.len_width;
+    const uint8_t *p = ix->seg.lengths + bit / 8;
+    uint64_t w = 0;
+    for (int k = 0; k < 8; k++)
+        w |= (uint64_t)p[k] << (8 * k);
+    return (uint32_t)((w >> (bit % 8)) & ((1ull << ix->seg.len_width) - 1));
 }
 
-/* Reads document `doc`'s table entry. Returns QUARRY_OK or QUARRY_ECORRUPT (message in err). */
-int index_doc_meta(const quarry_index *ix, uint32_t doc, doc_meta *out, char *err, size_t cap);
+/*
+ * Reads document `doc`'s table entry, inflating its meta block into `scratch`; the strings of
+ * *out point into scratch, valid until it is reused. Returns QUARRY_OK, QUARRY_ECORRUPT
+ * (message in err) or QUARRY_ENOMEM.
+ */
+int index_doc_meta(const quarry_index *ix, uint32_t doc, buf *scratch, doc_meta *out, char *err,
+                   size_t cap);
 
 /*
  * Inflates the store block holding document `doc`'s text into `scratch` (reused between
@@ -104,27 +121,39 @@ void index_file_name(const quarry_index *ix, int file, char *dst, size_t cap);
 #define CURSOR_END UINT32_MAX /* docid of an exhausted cursor */
 
 /*
- * A forward iterator over one term's postings. Decoding is lazy: positions are read only for
- * documents whose positions are asked for. A malformed posting list ends the cursor and sets
- * rc to QUARRY_ECORRUPT (checked by the caller once the query is done).
+ * A forward iterator over one term's postings (format.h: blocks of 128 with skip entries, then
+ * a vbyte tail). One block is decoded at a time into docs/freqs; next_geq skips whole blocks
+ * through the skip entries without decoding them; positions are decoded per block, only when
+ * asked. A malformed posting list ends the cursor and sets rc to QUARRY_ECORRUPT (checked by
+ * the caller once the query is done).
  */
 typedef struct cursor {
-    const uint8_t *p, *end;    /* postings still to decode */
-    const uint8_t *pp, *pend;  /* positions still to decode */
+    const quarry_index *ix;    /* for document lengths (bounds on positions) */
+    const uint8_t *area;       /* the term's .post area */
+    size_t area_len;           /* its bytes */
+    const uint8_t *pos_area;   /* the term's .pos area */
+    size_t pos_len;            /* its bytes */
     uint32_t ndocs;            /* documents in the segment (docids must stay below) */
-    uint32_t left;             /* postings not decoded yet */
+    uint32_t df;               /* postings */
+    uint32_t nfull;            /* full blocks (df / 128); block nfull is the tail */
+    size_t tail_off;           /* offset of the tail postings in area */
+    uint32_t tail_pos_off;     /* offset of the tail's position chunk in pos_area */
+    uint32_t block;            /* block loaded in docs/freqs */
+    uint32_t n;                /* postings in it */
+    uint32_t i;                /* index of the current posting in it */
     uint32_t doc;              /* current docid, CURSOR_END when exhausted */
     uint32_t freq;             /* occurrences in doc */
-    uint64_t skip_pos;         /* positions of passed documents not consumed from pp yet */
-    int pos_loaded;            /* positions of doc are in `positions` */
-    uint32_t *positions;       /* positions of doc once loaded */
-    uint32_t npositions;       /* entries in positions */
-    uint32_t poscap;           /* entries allocated */
+    int pos_loaded;            /* positions of the loaded block are in `positions` */
+    uint32_t *positions;       /* the block's positions, document after document */
+    size_t poscap;             /* entries allocated */
+    uint32_t posstart[129];    /* index in positions of each document's first position */
+    uint32_t docs[128];        /* docids of the loaded block */
+    uint32_t freqs[128];       /* their frequencies */
     int rc;                    /* QUARRY_OK, QUARRY_ECORRUPT or QUARRY_ENOMEM */
 } cursor;
 
 /* Positions the cursor on the first posting of `ti` (or END if it is empty). */
-void cursor_init(cursor *c, const term_info *ti, uint32_t ndocs);
+void cursor_init(cursor *c, const quarry_index *ix, const term_info *ti);
 
 /* Frees the positions buffer. */
 void cursor_free(cursor *c);
@@ -238,5 +267,42 @@ int snippet_make(snippet *out, analyzer *an, const char *text, size_t len, const
 
 /* Frees the spans. */
 void snippet_free(snippet *s);
+
+/* ===== index: dictionary walk ============================================================ */
+
+/*
+ * A walk over the whole dictionary in term order (index_term_next), for verification and
+ * enumeration. Start from a zeroed struct: `dict_iter it = {0};`. It lives on the caller's
+ * stack and borrows nothing but the index, so any number of walks may run at once.
+ */
+typedef struct dict_iter {
+    uint32_t index;    /* terms yielded so far */
+    uint32_t block;    /* block of the next entry */
+    uint32_t k;        /* entries of that block already read */
+    size_t off;        /* offset in the .dict file of the next entry (once index > 0) */
+    uint64_t post_off; /* offset in .post of the next term's area, as the entries give it */
+    uint64_t pos_off;  /* offset in .pos of the next term's area */
+    uint8_t term[256]; /* the last term yielded (the next one is front-coded against it) */
+    size_t term_len;   /* bytes in term */
+    size_t shared;     /* bytes of term its entry took from the term before (front coding) */
+} dict_iter;
+
+/*
+ * Decodes the next dictionary entry. On 1, *term / *len (borrowed from `it`, valid until the
+ * next call) hold the term's bytes and *out its statistics and areas, which are checked as
+ * index_lookup checks them (df in 1..ndocs, areas inside their files, impacts present for
+ * df >= 128). Also checked: each block's first entry starts where the block table says and
+ * where the previous block ended, its shared prefix is 0, every shared prefix fits the
+ * previous term, and the entries end exactly at the block table. Not checked (the caller's
+ * business): that terms increase and that areas are contiguous.
+ * Returns 1 (a term), 0 (past the last term) or QUARRY_ECORRUPT (message in err naming the
+ * .dict file; the walk is then over).
+ *
+ *     dict_iter it = {0};
+ *     const uint8_t *t; size_t n; term_info ti; int rc;
+ *     while ((rc = index_term_next(ix, &it, &t, &n, &ti, err, sizeof err)) == 1) { ... }
+ */
+int index_term_next(const quarry_index *ix, dict_iter *it, const uint8_t **term, size_t *len,
+                    term_info *out, char *err, size_t cap);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * main.c: the quarry-search command, a thin client of the public search API. Prints ranked
  * hits with highlighted snippets (bold on a terminal, [brackets] otherwise) or one JSON object
- * per hit. Exit status: 0 success (also with no results), 1 error (missing or corrupt index,
- * query syntax error), 2 usage error.
+ * per hit. `--check INDEX` verifies the whole index instead (quarry_index_verify, deep) and
+ * prints a report. Exit status: 0 success (also with no results; --check: the index is sound),
+ * 1 error (missing or corrupt index, query syntax error), 2 usage error.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 static void usage(FILE *out)
 {
     fputs("usage: quarry-search [options] INDEX QUERY\n"
+          "       quarry-search --check INDEX\n"
           "\n"
           "Searches the index folder INDEX and prints the best matches, best first.\n"
           "Query syntax: words (any may match; --and: all must), \"exact phrases\", +required,\n"
@@ -31,10 +33,13 @@ static void usage(FILE *out)
           "  --no-snippets  do not read document text\n"
           "  --color WHEN   highlight with bold: auto (default, on a terminal), always, never\n"
           "  --info         print facts about the index and exit\n"
+          "  --check        verify every checksum and structure of the index, print a report\n"
+          "                 and exit (0 sound, 1 corrupt)\n"
           "  -h, --help     this help\n"
           "  --version      print the version\n"
           "\n"
-          "exit status: 0 ok (also with no results), 1 error (index or query), 2 usage\n",
+          "exit status: 0 ok (also with no results), 1 error (index or query, or --check\n"
+          "found a problem), 2 usage\n",
           out);
 }
 
@@ -93,11 +98,40 @@ static int parse_num(const char *s, double *out)
     return 0;
 }
 
+/* --check: the deep verification and its report. Returns the exit status. */
+static int check_index(const quarry_index *ix, const char *path)
+{
+    quarry_verify_report rep;
+    int rc = quarry_index_verify(&rep, ix, 1);
+    printf("checking %s\n"
+           "files        %llu\n"
+           "bytes        %llu\n"
+           "terms        %llu\n"
+           "postings     %llu\n"
+           "positions    %llu\n"
+           "documents    %llu\n"
+           "tokens       %llu\n"
+           "store blocks %llu\n"
+           "seconds      %.2f\n",
+           path, (unsigned long long)rep.files_checked, (unsigned long long)rep.bytes_checked,
+           (unsigned long long)rep.terms, (unsigned long long)rep.postings,
+           (unsigned long long)rep.positions, (unsigned long long)rep.docs,
+           (unsigned long long)rep.tokens, (unsigned long long)rep.store_blocks, rep.seconds);
+    if (rc == QUARRY_OK) {
+        puts("OK");
+        return 0;
+    }
+    printf("FAILED: %s\n", rep.message[0] ? rep.message : quarry_strerror(rc));
+    fflush(stdout);
+    fprintf(stderr, "quarry-search: %s\n", rep.message[0] ? rep.message : quarry_strerror(rc));
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     quarry_search_options o = QUARRY_SEARCH_OPTIONS_INIT;
     const char *index = NULL, *query = NULL;
-    int json = 0, info = 0, color = -1, status = 1;
+    int json = 0, info = 0, check = 0, color = -1, status = 1;
     quarry_index *ix = NULL;
     quarry_searcher *s = NULL;
     quarry_results *r = NULL;
@@ -119,6 +153,8 @@ int main(int argc, char **argv)
             o.snippet_bytes = 0;
         } else if (!strcmp(a, "--info")) {
             info = 1;
+        } else if (!strcmp(a, "--check")) {
+            check = 1;
         } else if ((!strcmp(a, "-k") || !strcmp(a, "--k1") || !strcmp(a, "--b")) && has_arg) {
             if (parse_num(argv[++i], &v) || v < 0 || (a[1] == 'k' && (v > 1e6 || v != (size_t)v))) {
                 fprintf(stderr, "quarry-search: bad value '%s' for %s\n", argv[i], a);
@@ -149,7 +185,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (!index || (!query && !info)) {
+    if (!index || (!query && !info && !check) || (check && (query || info))) {
         usage(stderr);
         return 2;
     }
@@ -159,6 +195,10 @@ int main(int argc, char **argv)
     int rc = quarry_index_open(&ix, index);
     if (rc != QUARRY_OK) {
         fprintf(stderr, "quarry-search: %s\n", ix ? quarry_index_errmsg(ix) : quarry_strerror(rc));
+        goto done;
+    }
+    if (check) {
+        status = check_index(ix, index);
         goto done;
     }
     if (info) {

@@ -16,12 +16,14 @@ struct quarry_searcher {
     quarry_index *ix;       /* index searched (borrowed) */
     analyzer *an;           /* query and snippet analysis, the index's language */
     buf text;               /* inflated store block */
+    buf meta;               /* inflated document-table block */
     char err[ERRMSG_CAP];   /* last failure */
 };
 
 typedef struct result_hit {
     hit h;                  /* docid and score */
-    doc_meta meta;          /* id and title (pointing into the index) */
+    doc_meta meta;          /* place of the text; id and title point into `strings` */
+    char *strings;          /* copy of the id and the title */
     char *snippet;          /* copy of the passage, NULL if none */
     snippet sn;             /* its place and spans */
 } result_hit;
@@ -56,6 +58,7 @@ void quarry_searcher_free(quarry_searcher *s)
         return;
     analyzer_free(s->an);
     buf_free(&s->text);
+    buf_free(&s->meta);
     alloc_free(s);
 }
 
@@ -70,6 +73,7 @@ void quarry_results_free(quarry_results *r)
         return;
     for (size_t i = 0; i < r->n; i++) {
         alloc_free(r->hits[i].snippet);
+        alloc_free(r->hits[i].strings);
         snippet_free(&r->hits[i].sn);
     }
     alloc_free(r->hits);
@@ -115,9 +119,17 @@ int quarry_searcher_search(quarry_results **out, quarry_searcher *s, const char 
         result_hit *h = &r->hits[i];
         r->n++;
         h->h = hits[i];
-        rc = index_doc_meta(ix, hits[i].doc, &h->meta, s->err, sizeof s->err);
+        rc = index_doc_meta(ix, hits[i].doc, &s->meta, &h->meta, s->err, sizeof s->err);
         if (rc)
             break;
+        if (!(h->strings = alloc_bytes(h->meta.id_len + h->meta.title_len + 1))) {
+            rc = errmsg_set(s->err, sizeof s->err, QUARRY_ENOMEM, "out of memory");
+            break;
+        }
+        memcpy(h->strings, h->meta.id, h->meta.id_len);
+        memcpy(h->strings + h->meta.id_len, h->meta.title, h->meta.title_len);
+        h->meta.id = h->strings;
+        h->meta.title = h->strings + h->meta.id_len;
         if (o->snippet_bytes == 0)
             continue;
         const char *text;

@@ -323,6 +323,49 @@ for f in "$T/summary.idx"/seg_1.*; do
     fi
 done
 
+# ----- quarry-search --check ---------------------------------------------------------------------
+
+# A sound index: a report on stdout, "OK", exit 0.
+run check "$SEARCH" --check "$IX"
+expect_status check 0
+expect_empty check err
+expect_in check out "documents    5"
+expect_in check out "files        6"
+expect_in check out "OK"
+
+# One flipped bit anywhere is found (the checksums), and the file is named: exit 1.
+# flip_bit FILE OFFSET: flips bit 0 of the byte at OFFSET, in place.
+flip_bit() {
+    byte=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+    printf "$(printf '\\%03o' $((byte ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+for ext in dict post pos docs store; do
+    rm -rf "$T/flip.idx"
+    cp -r "$IX" "$T/flip.idx"
+    f=$(ls "$T/flip.idx"/*."$ext")
+    flip_bit "$f" $(($(wc -c <"$f") / 2))
+    run "check-$ext" "$SEARCH" --check "$T/flip.idx"
+    expect_status "check-$ext" 1
+    expect_in "check-$ext" out "FAILED"
+    expect_in "check-$ext" err ".$ext"
+    expect_in "check-$ext" err "corrupt"
+done
+checks=$((checks + 1))
+if cmp -s "$f" "$IX/$(basename "$f")"; then
+    fail "check: flip_bit did not change $f"
+fi
+
+# A truncated file fails at open; no index, or a query with --check, as usual.
+run check-cut "$SEARCH" --check "$T/cut.idx"
+expect_status check-cut 1
+expect_in check-cut err ".post"
+run check-missing "$SEARCH" --check "$T/no-such.idx"
+expect_status check-missing 1
+expect_in check-missing err "no-such.idx"
+run check-query "$SEARCH" --check "$IX" maduro
+expect_status check-query 2
+expect_in check-query err "usage"
+
 if [ "$failures" -ne 0 ]; then
     echo "$failures of $checks CLI checks failed" >&2
     exit 1

@@ -631,8 +631,8 @@ static void test_other_version(void **state)
     uint8_t *m = malloc(mf->size);
     assert_non_null(m);
     memcpy(m, mf->data, mf->size);
-    assert_int_equal(get_u32(m + 8), 0);
-    set_u32(m + 8, 1);
+    assert_int_equal(get_u32(m + 8), FORMAT_VERSION);
+    set_u32(m + 8, FORMAT_VERSION + 1);
     fix_crc(m, mf->size);
     put_file(fx, 0, m, mf->size);
     quarry_index *ix = NULL;
@@ -641,14 +641,14 @@ static void test_other_version(void **state)
     quarry_index_close(ix);
     restore_all(fx);
 
-    /* (b) Every segment file, checksums fixed in the files and in the (version 0) manifest:
+    /* (b) Every segment file, checksums fixed in the files and in the (current) manifest:
      * the first file read reports its version. */
     for (int f = 1; f < fx->nfiles; f++) {
         ifile *sf = &fx->files[f];
         uint8_t *b = malloc(sf->size);
         assert_non_null(b);
         memcpy(b, sf->data, sf->size);
-        set_u32(b + 8, 1);
+        set_u32(b + 8, FORMAT_VERSION + 1);
         uint32_t crc = fix_crc(b, sf->size);
         put_file(fx, f, b, sf->size);
         set_manifest_entry(fx, f, sf->size, crc);
@@ -659,11 +659,11 @@ static void test_other_version(void **state)
     assert_non_null(strstr(quarry_index_errmsg(ix), "rebuild"));
     quarry_index_close(ix);
 
-    /* (c) And the manifest too: every file of the index says version 1. */
+    /* (c) And the manifest too: every file of the index says the next version. */
     char *mp = join(fx->work, "MANIFEST");
     size_t n;
     uint8_t *cur = read_all(mp, &n);
-    set_u32(cur + 8, 1);
+    set_u32(cur + 8, FORMAT_VERSION + 1);
     fix_crc(cur, n);
     write_all(mp, cur, n);
     free(cur);
@@ -680,7 +680,7 @@ static void test_other_version(void **state)
         uint8_t *b = malloc(sf->size);
         assert_non_null(b);
         memcpy(b, sf->data, sf->size);
-        set_u32(b + 8, 2);
+        set_u32(b + 8, FORMAT_VERSION + 2);
         uint32_t crc = fix_crc(b, sf->size);
         put_file(fx, f, b, sf->size);
         set_manifest_entry(fx, f, sf->size, crc);

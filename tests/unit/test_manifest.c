@@ -288,7 +288,8 @@ static void test_layout(void **state)
     assert_memory_equal(bytes, want.data, len);
     /* Spot checks of the diagram: magic, kind, version, flags, end magic, body start. */
     assert_memory_equal(bytes, "QUARRYMF", 8);
-    assert_memory_equal(bytes + 8, "\0\0\0\0\0\0\0\0", 8);
+    assert_int_equal(bytes[8], FORMAT_VERSION); /* u32 little-endian version */
+    assert_memory_equal(bytes + 9, "\0\0\0\0\0\0\0", 7);
     assert_memory_equal(bytes + len - 4, "QEND", 4);
     assert_memory_equal(bytes + 16,
                         "\x01\0\0\0\0\0\0\0\x07"
