@@ -246,49 +246,21 @@ int index_lookup(const quarry_index *ix, const char *term, size_t len, term_info
     }
     if (lo == 0)
         return 0;
-    uint32_t b = lo - 1;
-    uint64_t off = load_u64le(s->dict_blocks + (size_t)b * 8);
-    reader r = reader_make(s->files[SEG_DICT].data + off, s->dict_end - (size_t)off);
-    uint32_t n = b + 1 < s->dict_nblocks ? FORMAT_DICT_BLOCK
-                                         : s->nterms - b * FORMAT_DICT_BLOCK;
-    uint8_t cur[256]; /* the entry's term, rebuilt from the shared prefix and the suffix */
-    size_t cur_len = 0;
-    uint64_t post_off = 0, pos_off = 0;
-    for (uint32_t k = 0; k < n; k++) {
-        uint64_t shared, df, cfx, pl, ql, max_tf = 0, min_dl = 0;
-        const uint8_t *suffix;
-        size_t slen;
-        if (reader_vbyte(&r, &shared) || shared > cur_len || reader_str(&r, &suffix, &slen) ||
-            slen > sizeof cur - shared || (k == 0 && (reader_vbyte(&r, &post_off) ||
-                                                      reader_vbyte(&r, &pos_off))) ||
-            reader_vbyte(&r, &df) || reader_vbyte(&r, &cfx) || reader_vbyte(&r, &pl) ||
-            reader_vbyte(&r, &ql) ||
-            (df >= FORMAT_BLOCK && (reader_vbyte(&r, &max_tf) || reader_vbyte(&r, &min_dl))))
-            return corrupt(ix, SEG_DICT, "term entry", err, cap);
-        memcpy(cur + shared, suffix, slen);
-        cur_len = (size_t)shared + slen;
-        int c = compare(cur, cur_len, term, len);
-        if (c == 0) {
-            if (df == 0 || df > s->ndocs || cfx > UINT64_MAX - df ||
-                (df >= FORMAT_BLOCK && max_tf == 0) || max_tf > UINT32_MAX ||
-                min_dl > UINT32_MAX ||
-                range(ix, SEG_POST, post_off, pl, &out->post) ||
-                range(ix, SEG_POS, pos_off, ql, &out->pos))
-                return corrupt(ix, SEG_DICT, "term entry", err, cap);
-            out->df = (uint32_t)df;
-            out->cf = df + cfx;
-            out->max_tf = (uint32_t)max_tf;
-            out->min_dl = (uint32_t)min_dl;
-            out->post_len = (size_t)pl;
-            out->pos_len = (size_t)ql;
-            return 1;
-        }
-        if (c > 0)
-            return 0;
-        if (pl > UINT64_MAX - post_off || ql > UINT64_MAX - pos_off)
-            return corrupt(ix, SEG_DICT, "term entry", err, cap);
-        post_off += pl;
-        pos_off += ql;
+    /* Then scan that block's entries (at most FORMAT_DICT_BLOCK) with the iterator. */
+    dict_iter it;
+    memset(&it, 0, sizeof it);
+    it.block = lo - 1;
+    it.index = it.block * FORMAT_DICT_BLOCK;
+    it.off = (size_t)load_u64le(s->dict_blocks + (size_t)it.block * 8);
+    for (uint32_t k = 0; k < FORMAT_DICT_BLOCK; k++) {
+        const uint8_t *t;
+        size_t tlen;
+        int rc = index_term_next(ix, &it, &t, &tlen, out, err, cap);
+        if (rc <= 0)
+            return rc;
+        int c = compare(t, tlen, term, len);
+        if (c >= 0)
+            return c == 0;
     }
     return 0;
 }

@@ -590,7 +590,7 @@ static void test_bit_flips_reopened(void **state)
             for (unsigned bit = 0; bit < 8; bit++) {
                 if (!(bits & (1u << bit)))
                     continue;
-                char what[300], msg[QUARRY_VERIFY_MESSAGE_CAP];
+                char what[400], msg[QUARRY_VERIFY_MESSAGE_CAP];
                 snprintf(what, sizeof what, "%s byte %zu bit %u", fx->files[f].name, off, bit);
                 uint8_t b = fx->files[f].data[off] ^ (uint8_t)(1u << bit);
                 put_bytes(fx, f, off, &b, 1, 0);
@@ -625,7 +625,7 @@ static void test_truncations(void **state)
         size_t size = fx->files[f].size;
         for (size_t i = 0; i <= 40; i++) {
             size_t len = i < 40 ? size * i / 40 : size - 1;
-            char what[200];
+            char what[400];
             snprintf(what, sizeof what, "%s cut to %zu", fx->files[f].name, len);
             put_bytes(fx, f, 0, fx->files[f].data, len, 1);
             assert_int_equal(try_case(fx, what, NULL, 0), CAUGHT_OPEN);
@@ -644,7 +644,7 @@ static void test_truncations(void **state)
                    FORMAT_FOOTER_SIZE);
             size_t n = FORMAT_HEADER_SIZE + keep + FORMAT_FOOTER_SIZE;
             reseal(fx, f, img, n, UINT64_MAX);
-            char what[200], msg[QUARRY_VERIFY_MESSAGE_CAP];
+            char what[400], msg[QUARRY_VERIFY_MESSAGE_CAP];
             snprintf(what, sizeof what, "%s cut to %zu body bytes and resealed", fx->files[f].name,
                      keep);
             int outcome = try_case(fx, what, msg, sizeof msg);
@@ -672,7 +672,7 @@ static void test_resealed_flips(void **state)
         size_t stride = size / RESEAL_SAMPLES + 1;
         for (size_t off = FORMAT_HEADER_SIZE; off < size - 8; off += fx->full ? 1 : stride) {
             unsigned bit = (unsigned)(off * 7 % 8);
-            char what[200];
+            char what[400];
             snprintf(what, sizeof what, "%s byte %zu bit %u resealed", fx->files[f].name, off, bit);
             img[off] ^= (uint8_t)(1u << bit);
             reseal(fx, f, img, size, UINT64_MAX);
