@@ -1785,6 +1785,71 @@ static void test_position_overflow(void **state)
     }
 }
 
+/*
+ * Tails of every length 1..127 (and lists of 128..300: a full block plus every tail): an index
+ * of 300 documents in which term a<k> occurs once in each of documents 0..k-1, at position
+ * k - d of document d. Every list is walked with next, with positions, and with next_geq.
+ */
+static void test_every_tail_length(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    char tmpl[] = "/tmp/quarry-tails-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    quarry_writer_options o = QUARRY_WRITER_OPTIONS_INIT;
+    o.language = "none";
+    quarry_writer *w = NULL;
+    assert_int_equal(quarry_writer_open(&w, tmpl, &o), QUARRY_OK);
+    buf text = BUF_INIT;
+    for (unsigned d = 0; d < N; d++) {
+        char id[16], word[16];
+        text.len = 0;
+        for (unsigned k = d + 1; k <= N; k++) {
+            int n = snprintf(word, sizeof word, "a%u ", k);
+            buf_append(&text, word, (size_t)n);
+        }
+        snprintf(id, sizeof id, "d%u", d);
+        quarry_document doc = {id, strlen(id), NULL, 0, (const char *)text.data, text.len};
+        assert_int_equal(quarry_writer_add(w, &doc), QUARRY_OK);
+    }
+    assert_int_equal(quarry_writer_commit(w), QUARRY_OK);
+    quarry_writer_free(w);
+    quarry_index *ix = NULL;
+    assert_int_equal(quarry_index_open(&ix, tmpl), QUARRY_OK);
+    char err[ERRMSG_CAP];
+    for (unsigned k = 1; k <= N; k++) {
+        char word[16];
+        int n = snprintf(word, sizeof word, "a%u", k);
+        term_info ti;
+        assert_int_equal(index_lookup(ix, word, (size_t)n, &ti, err, sizeof err), 1);
+        assert_int_equal(ti.df, k);
+        cursor c;
+        cursor_init(&c, ix, &ti);
+        for (unsigned d = 0; d < k; d++) {
+            assert_int_equal(cursor_docid(&c), d);
+            assert_int_equal(cursor_freq(&c), 1);
+            const uint32_t *pos;
+            assert_int_equal(cursor_positions(&c, &pos), 1);
+            assert_int_equal(pos[0], k - d);
+            cursor_next(&c);
+        }
+        assert_int_equal(cursor_docid(&c), CURSOR_END);
+        assert_int_equal(c.rc, QUARRY_OK);
+        cursor_free(&c);
+        /* next_geq straight to the last document, and past it. */
+        cursor_init(&c, ix, &ti);
+        cursor_next_geq(&c, k - 1);
+        assert_int_equal(cursor_docid(&c), k - 1);
+        cursor_next_geq(&c, k);
+        assert_int_equal(cursor_docid(&c), CURSOR_END);
+        assert_int_equal(c.rc, QUARRY_OK);
+        cursor_free(&c);
+    }
+    quarry_index_close(ix);
+    buf_free(&text);
+    rm_rf(tmpl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1810,6 +1875,7 @@ int main(void)
         cmocka_unit_test(test_bad_docids),
         cmocka_unit_test(test_wide_gaps),
         cmocka_unit_test(test_position_overflow),
+        cmocka_unit_test(test_every_tail_length),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
