@@ -266,7 +266,6 @@ static int synthetic(blocks *out, uint32_t ndocs, uint64_t seed)
     return b.oom ? -1 : 0;
 }
 
-
 /* ===== decoders ========================================================================== */
 
 /* A decoder over all blocks of bl: writes each block to out (128 entries), returns a checksum
@@ -522,8 +521,7 @@ int main(int argc, char **argv)
 
     blocks bl;
     sizes sz;
-    if (synthetic(&bl, ndocs, seed) ||
-        blocks_encode(&bl, &sz) || check_all(&bl)) {
+    if (synthetic(&bl, ndocs, seed) || blocks_encode(&bl, &sz) || check_all(&bl)) {
         fprintf(stderr, "bitpack_bench: cannot build the postings\n");
         return 1;
     }
@@ -541,7 +539,7 @@ int main(int argc, char **argv)
 
     printf("bitpack_bench: %s kernels, %d runs per figure\n", bitpack_kernel_name(), runs);
     printf("\nsynthetic postings: %u docs, df(r) = N / r, geometric gaps, seed %llu:\n", ndocs,
-               (unsigned long long)seed);
+           (unsigned long long)seed);
     report_sizes(&bl, &sz, 0);
     report_speed(&bl, runs, &sink);
     blocks_free(&bl);

@@ -33,8 +33,7 @@ static size_t cut_term(const char *s)
     return n;
 }
 
-static int term_of(stemmer *stem, const char *word, size_t len, const char **term,
-                   size_t *term_len)
+static int term_of(stemmer *stem, const char *word, size_t len, const char **term, size_t *term_len)
 {
     int rc = stemmer_stem(stem, word, len, term, term_len);
     if (!rc && *term_len > TOKENIZER_MAX_TERM)

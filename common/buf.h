@@ -20,7 +20,10 @@ typedef struct buf {
     int rc;        /* QUARRY_OK, or the first error (then appends are ignored) */
 } buf;
 
-#define BUF_INIT {NULL, 0, 0, 0}
+#define BUF_INIT                                                                                   \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 /* Makes room for `extra` more bytes. Returns rc (QUARRY_OK or QUARRY_ENOMEM). */
 int buf_reserve(buf *b, size_t extra);

@@ -204,8 +204,7 @@ int fsync_dir(const char *dir, char *err, size_t cap)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return errmsg_set(err, cap, QUARRY_EIO, "cannot open folder %s: %s", dir,
-                          strerror(errno));
+        return errmsg_set(err, cap, QUARRY_EIO, "cannot open folder %s: %s", dir, strerror(errno));
     int rc = QUARRY_OK;
     if (fsync(fd) != 0 && errno != EINVAL)
         rc = errmsg_set(err, cap, QUARRY_EIO, "cannot sync folder %s: %s", dir, strerror(errno));

@@ -16,16 +16,16 @@
  * call is a no-op and filew_commit returns the error with a message in `err`.
  */
 typedef struct filew {
-    int fd;                 /* open descriptor of the .tmp file, -1 when closed */
-    char *path;             /* final path */
-    char *tmp;              /* path of the temporary file */
-    uint8_t *wbuf;          /* write buffer */
-    size_t wlen;            /* bytes pending in wbuf */
-    uint64_t size;          /* bytes written so far (including pending) */
-    uint32_t crc;           /* CRC-32 of those bytes */
-    uint32_t sealed_crc;    /* the CRC written by filew_footer (what the manifest records) */
-    int rc;                 /* QUARRY_OK or the first error */
-    char err[ERRMSG_CAP];   /* message of the first error */
+    int fd;               /* open descriptor of the .tmp file, -1 when closed */
+    char *path;           /* final path */
+    char *tmp;            /* path of the temporary file */
+    uint8_t *wbuf;        /* write buffer */
+    size_t wlen;          /* bytes pending in wbuf */
+    uint64_t size;        /* bytes written so far (including pending) */
+    uint32_t crc;         /* CRC-32 of those bytes */
+    uint32_t sealed_crc;  /* the CRC written by filew_footer (what the manifest records) */
+    int rc;               /* QUARRY_OK or the first error */
+    char err[ERRMSG_CAP]; /* message of the first error */
 } filew;
 
 /* Creates `<path>.tmp` (truncating a stale one). Returns rc (QUARRY_OK, QUARRY_EIO, ENOMEM). */
@@ -42,8 +42,8 @@ void filew_footer(filew *f, uint64_t tail);
 
 /*
  * Flushes, fsyncs, closes and renames the file into place. *size and *crc (may be NULL)
- * receive the final size and the CRC-32 stored in the footer (of every byte before it). Returns rc; on failure the
- * temporary file is removed.
+ * receive the final size and the CRC-32 stored in the footer (of every byte before it). Returns rc;
+ * on failure the temporary file is removed.
  */
 int filew_commit(filew *f, uint64_t *size, uint32_t *crc);
 

@@ -40,41 +40,42 @@
 #ifndef QUARRY_COMMON_FORMAT_H
 #define QUARRY_COMMON_FORMAT_H
 
-#define FORMAT_VERSION 1u
-#define FORMAT_MAGIC "QUARRY" /* 6 bytes, followed by the 2-byte kind */
-#define FORMAT_MAGIC_LEN 6
+#define FORMAT_VERSION     1u
+#define FORMAT_MAGIC       "QUARRY" /* 6 bytes, followed by the 2-byte kind */
+#define FORMAT_MAGIC_LEN   6
 #define FORMAT_HEADER_SIZE 16u
 #define FORMAT_FOOTER_SIZE 16u
-#define FORMAT_END_MAGIC "QEND"
+#define FORMAT_END_MAGIC   "QEND"
 
-#define FORMAT_KIND_MANIFEST "MF"
-#define FORMAT_KIND_DICT "DI"
-#define FORMAT_KIND_POSTINGS "PO"
+#define FORMAT_KIND_MANIFEST  "MF"
+#define FORMAT_KIND_DICT      "DI"
+#define FORMAT_KIND_POSTINGS  "PO"
 #define FORMAT_KIND_POSITIONS "PS"
-#define FORMAT_KIND_DOCS "DT"
-#define FORMAT_KIND_STORE "DS"
+#define FORMAT_KIND_DOCS      "DT"
+#define FORMAT_KIND_STORE     "DS"
 
 #define FORMAT_MANIFEST_NAME "MANIFEST"
 
 /* Suffixes of a segment's files, in manifest order. */
-#define FORMAT_SUFFIX_DICT ".dict"
-#define FORMAT_SUFFIX_POSTINGS ".post"
+#define FORMAT_SUFFIX_DICT      ".dict"
+#define FORMAT_SUFFIX_POSTINGS  ".post"
 #define FORMAT_SUFFIX_POSITIONS ".pos"
-#define FORMAT_SUFFIX_DOCS ".docs"
-#define FORMAT_SUFFIX_STORE ".store"
-#define FORMAT_SEGMENT_FILES 5
+#define FORMAT_SUFFIX_DOCS      ".docs"
+#define FORMAT_SUFFIX_STORE     ".store"
+#define FORMAT_SEGMENT_FILES    5
 
-#define FORMAT_META_BLOCK 64u        /* documents per compressed meta block of .docs */
-#define FORMAT_META_RECORD 16u       /* bytes of a meta block record {u64 off, u32 clen, u32 raw} */
-#define FORMAT_DOCS_HEADER_SIZE 16u  /* ndocs, length width, 3 zero bytes, tokens */
-#define FORMAT_BLOCK 128u           /* postings per block (= BITPACK_BLOCK) */
-#define FORMAT_SKIP_ENTRY 16u        /* bytes of one skip entry in .post */
-#define FORMAT_DICT_BLOCK 32u        /* dictionary entries per front-coded block */
-#define FORMAT_STORE_RECORD_SIZE 16u /* bytes of one .store block record */
-#define FORMAT_STORE_BLOCK 32768u    /* raw bytes a store block is filled to (a longer text
-                                        gets a block of its own) */
-#define FORMAT_MAX_ID 1024u          /* longest external id, bytes */
-#define FORMAT_MAX_LANGUAGE 64u      /* longest language name, bytes */
+#define FORMAT_META_BLOCK        64u /* documents per compressed meta block of .docs */
+#define FORMAT_META_RECORD       16u /* bytes of a meta block record {u64 off, u32 clen, u32 raw} */
+#define FORMAT_DOCS_HEADER_SIZE  16u /* ndocs, length width, 3 zero bytes, tokens */
+#define FORMAT_BLOCK             128u /* postings per block (= BITPACK_BLOCK) */
+#define FORMAT_SKIP_ENTRY        16u  /* bytes of one skip entry in .post */
+#define FORMAT_DICT_BLOCK        32u  /* dictionary entries per front-coded block */
+#define FORMAT_STORE_RECORD_SIZE 16u  /* bytes of one .store block record */
+#define FORMAT_STORE_BLOCK                                                                         \
+    32768u                        /* raw bytes a store block is filled to (a longer text           \
+                                     gets a block of its own) */
+#define FORMAT_MAX_ID       1024u /* longest external id, bytes */
+#define FORMAT_MAX_LANGUAGE 64u   /* longest language name, bytes */
 
 #include <stddef.h>
 #include <stdint.h>

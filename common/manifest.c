@@ -57,13 +57,14 @@ static int parse(manifest *m, const uint8_t *data, size_t size, const char *path
         return errmsg_set(err, cap, QUARRY_ECORRUPT, "%s: corrupt manifest (checksum mismatch)",
                           path);
 
-    reader r = reader_make(data + FORMAT_HEADER_SIZE, size - FORMAT_HEADER_SIZE - FORMAT_FOOTER_SIZE);
+    reader r =
+        reader_make(data + FORMAT_HEADER_SIZE, size - FORMAT_HEADER_SIZE - FORMAT_FOOTER_SIZE);
     const uint8_t *lang;
     size_t lang_len;
     uint32_t nseg;
-    if (reader_u64(&r, &m->generation) || reader_str(&r, &lang, &lang_len) ||
-        lang_len == 0 || lang_len > FORMAT_MAX_LANGUAGE || memchr(lang, 0, lang_len) ||
-        reader_u32(&r, &nseg) || nseg > reader_left(&r))
+    if (reader_u64(&r, &m->generation) || reader_str(&r, &lang, &lang_len) || lang_len == 0 ||
+        lang_len > FORMAT_MAX_LANGUAGE || memchr(lang, 0, lang_len) || reader_u32(&r, &nseg) ||
+        nseg > reader_left(&r))
         goto bad;
     memcpy(m->language, lang, lang_len);
     m->language[lang_len] = '\0';

@@ -21,18 +21,18 @@ typedef struct manifest_file {
 
 /* One segment. */
 typedef struct manifest_segment {
-    char name[64];                              /* file name prefix, e.g. "seg_1" */
-    uint32_t docs;                              /* documents in the segment */
-    uint64_t tokens;                            /* sum of their lengths */
-    manifest_file files[FORMAT_SEGMENT_FILES];  /* in the order of format.h's suffixes */
+    char name[64];                             /* file name prefix, e.g. "seg_1" */
+    uint32_t docs;                             /* documents in the segment */
+    uint64_t tokens;                           /* sum of their lengths */
+    manifest_file files[FORMAT_SEGMENT_FILES]; /* in the order of format.h's suffixes */
 } manifest_segment;
 
 /* A parsed manifest. */
 typedef struct manifest {
-    uint64_t generation;                  /* commit number, 1 for the first commit */
+    uint64_t generation;                    /* commit number, 1 for the first commit */
     char language[FORMAT_MAX_LANGUAGE + 1]; /* stemmer language, NUL-terminated */
-    uint32_t nsegments;                   /* segments in use */
-    manifest_segment *segments;           /* nsegments entries (alloc'd; manifest_free) */
+    uint32_t nsegments;                     /* segments in use */
+    manifest_segment *segments;             /* nsegments entries (alloc'd; manifest_free) */
 } manifest;
 
 /*

@@ -44,8 +44,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < quarry_results_size(r); i++) {
         quarry_hit h;
         quarry_results_get(&h, r, i);
-        printf("%zu. %.3f %.*s\n   %.*s\n", i + 1, h.score, (int)h.id_len, h.id,
-               (int)h.snippet_len, h.snippet ? h.snippet : "");
+        printf("%zu. %.3f %.*s\n   %.*s\n", i + 1, h.score, (int)h.id_len, h.id, (int)h.snippet_len,
+               h.snippet ? h.snippet : "");
     }
     status = 0;
 

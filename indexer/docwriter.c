@@ -27,15 +27,15 @@
  * Meta blocks (ids and titles, small and repetitive) take a higher level.
  */
 #define STORE_LEVEL 1
-#define META_LEVEL 6
+#define META_LEVEL  6
 
 struct docwriter {
     struct libdeflate_compressor *zstore; /* compressor of store blocks */
     struct libdeflate_compressor *zmeta;  /* compressor of meta blocks */
-    filew store;          /* the .store file being written */
-    char *docs_path;      /* final path of the .docs file */
-    buf raw;              /* texts of the block being filled */
-    buf zbuf;             /* compression output */
+    filew store;                          /* the .store file being written */
+    char *docs_path;                      /* final path of the .docs file */
+    buf raw;                              /* texts of the block being filled */
+    buf zbuf;                             /* compression output */
     buf blocks;           /* block table: {u64 offset, u32 clen, u32 rawlen} per block */
     uint32_t nblocks;     /* blocks written */
     uint32_t *lengths;    /* length of every document, by docid */
@@ -131,8 +131,8 @@ static void flush_meta(docwriter *dw)
         dw->rc = errmsg_set(dw->err, sizeof dw->err, QUARRY_ENOMEM, "out of memory");
 }
 
-int docwriter_add(docwriter *dw, const char *id, size_t id_len, const char *title,
-                  size_t title_len, const char *text, size_t text_len, uint32_t length)
+int docwriter_add(docwriter *dw, const char *id, size_t id_len, const char *title, size_t title_len,
+                  const char *text, size_t text_len, uint32_t length)
 {
     if (dw->rc)
         return dw->rc;

@@ -33,8 +33,7 @@ static int read_file(quarry_writer *w, const char *path, buf *b)
     int rc = QUARRY_OK;
     for (;;) {
         if (buf_reserve(b, 65536)) {
-            rc = errmsg_set(w->err, sizeof w->err, QUARRY_ENOMEM, "out of memory reading %s",
-                            path);
+            rc = errmsg_set(w->err, sizeof w->err, QUARRY_ENOMEM, "out of memory reading %s", path);
             break;
         }
         size_t n = fread(b->data + b->len, 1, b->cap - b->len, f);
@@ -86,7 +85,8 @@ static int cmp_names(const void *a, const void *b)
 static int indexable(const char *name)
 {
     size_t n = strlen(name);
-    return (n > 4 && strcmp(name + n - 4, ".txt") == 0) || (n > 3 && strcmp(name + n - 3, ".md") == 0);
+    return (n > 4 && strcmp(name + n - 4, ".txt") == 0) ||
+           (n > 3 && strcmp(name + n - 3, ".md") == 0);
 }
 
 /* Walks folder `path` (whose id prefix is `rel`, "" at the top) in name order. */

@@ -62,8 +62,8 @@ int docwriter_create(docwriter **out, const char *dir, const char *seg, char *er
 
 /* Adds the next document's record and text. Returns QUARRY_OK, QUARRY_EIO or QUARRY_ENOMEM
  * (sticky: later calls return it too; the message is in docwriter_errmsg). */
-int docwriter_add(docwriter *dw, const char *id, size_t id_len, const char *title,
-                  size_t title_len, const char *text, size_t text_len, uint32_t length);
+int docwriter_add(docwriter *dw, const char *id, size_t id_len, const char *title, size_t title_len,
+                  const char *text, size_t text_len, uint32_t length);
 
 /* Writes <seg>.docs and seals <seg>.store; fills files[0..1]. Returns as docwriter_add. */
 int docwriter_finish(docwriter *dw, manifest_file files[2], uint64_t *tokens);

@@ -67,7 +67,7 @@ typedef struct front {
 
 struct inverter {
     front front[1u << FRONT_BITS]; /* cache of words -> term for short words */
-    strmap *vocab;      /* term bytes -> index in terms */
+    strmap *vocab;                 /* term bytes -> index in terms */
     strmap *words;      /* folded word -> index in terms (the stem cache of this segment) */
     analyzer *an;       /* analyzer of the document being added */
     term *terms;        /* per term state, 64-byte aligned */
@@ -282,12 +282,12 @@ static int cmp_key(const void *a, const void *b)
 
 /* Scratch of the term being encoded: its postings decoded from the in-RAM vbytes. */
 typedef struct encoder {
-    uint32_t *docs;       /* docids of the term */
-    uint32_t *freqs;      /* their frequencies */
-    uint32_t *gaps;       /* position gaps (position - previous - 1, previous -1 per doc) */
-    size_t cap, gcap;     /* entries allocated in docs/freqs and in gaps */
-    buf area;             /* the term's .post area being built */
-    buf posbuf;           /* the term's .pos area being built */
+    uint32_t *docs;              /* docids of the term */
+    uint32_t *freqs;             /* their frequencies */
+    uint32_t *gaps;              /* position gaps (position - previous - 1, previous -1 per doc) */
+    size_t cap, gcap;            /* entries allocated in docs/freqs and in gaps */
+    buf area;                    /* the term's .post area being built */
+    buf posbuf;                  /* the term's .pos area being built */
     uint32_t tmp[BITPACK_BLOCK]; /* a block of values to pack */
     uint8_t packed[BITPACK_MAX_BYTES]; /* their packed bytes */
 } encoder;

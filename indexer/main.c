@@ -34,8 +34,8 @@ static void usage(FILE *out)
 }
 
 typedef struct progress {
-    int enabled;     /* print a progress line (stderr is a terminal, not quiet) */
-    int shown;       /* a line is on screen and must be ended */
+    int enabled; /* print a progress line (stderr is a terminal, not quiet) */
+    int shown;   /* a line is on screen and must be ended */
 } progress;
 
 static void on_progress(void *ctx, uint64_t done, uint64_t total)
@@ -157,7 +157,8 @@ int main(int argc, char **argv)
         if (rc == QUARRY_EINPUT) /* the record was reported as a warning already */
             fputs("quarry-index: stopped at a bad record (--strict); index not written\n", stderr);
         else
-            fprintf(stderr, "quarry-index: %s\n", w ? quarry_writer_errmsg(w) : quarry_strerror(rc));
+            fprintf(stderr, "quarry-index: %s\n",
+                    w ? quarry_writer_errmsg(w) : quarry_strerror(rc));
         goto done;
     }
     double secs = now() - t0;
@@ -169,9 +170,10 @@ int main(int argc, char **argv)
         human(store, sizeof store, st.store_bytes);
         printf("indexed %llu document%s (%s) in %.2f s, %.1f MB/s, %.0f docs/s: %llu terms, "
                "%llu postings, %llu tokens; index %s (document store %s)\n",
-               (unsigned long long)st.docs, st.docs == 1 ? "" : "s", in, secs, secs > 0 ? st.bytes_in / 1e6 / secs : 0.0,
-               secs > 0 ? (double)st.docs / secs : 0.0, (unsigned long long)st.terms,
-               (unsigned long long)st.postings, (unsigned long long)st.tokens, ix, store);
+               (unsigned long long)st.docs, st.docs == 1 ? "" : "s", in, secs,
+               secs > 0 ? st.bytes_in / 1e6 / secs : 0.0, secs > 0 ? (double)st.docs / secs : 0.0,
+               (unsigned long long)st.terms, (unsigned long long)st.postings,
+               (unsigned long long)st.tokens, ix, store);
         if (st.skipped)
             printf("skipped %llu input records (see the warnings above)\n",
                    (unsigned long long)st.skipped);

@@ -62,8 +62,7 @@ static void load_block(cursor *c, uint32_t b)
         size_t off, end;
         unsigned dw;
         uint32_t last = skip_last(c, b);
-        if (block_place(c, b, &off, &end, &dw) || last >= c->ndocs ||
-            (b > 0 && last <= base)) {
+        if (block_place(c, b, &off, &end, &dw) || last >= c->ndocs || (b > 0 && last <= base)) {
             bad(c);
             return;
         }
@@ -195,8 +194,8 @@ void cursor_next_geq(cursor *c, uint32_t target)
 static int chunk_place(const cursor *c, size_t *start, size_t *end)
 {
     uint32_t b = c->block;
-    size_t s = b < c->nfull ? load_u32le(c->area + (size_t)b * FORMAT_SKIP_ENTRY + 8)
-                            : c->tail_pos_off;
+    size_t s =
+        b < c->nfull ? load_u32le(c->area + (size_t)b * FORMAT_SKIP_ENTRY + 8) : c->tail_pos_off;
     size_t e;
     if (b + 1 < c->nfull)
         e = load_u32le(c->area + (size_t)(b + 1) * FORMAT_SKIP_ENTRY + 8);

@@ -18,25 +18,25 @@
 typedef enum skind { S_TERM, S_PHRASE, S_BOOL } skind;
 
 typedef struct scorer {
-    skind kind;              /* which of the unions below is used */
-    uint32_t doc;            /* current match, CURSOR_END when exhausted */
-    double idf;              /* TERM: idf; PHRASE: sum of its terms' idfs */
-    cursor *curs;            /* TERM: 1 cursor; PHRASE: one per term */
-    size_t ncurs;            /* cursors in curs */
-    const uint32_t *offsets; /* PHRASE: position of each term relative to the first */
-    uint32_t pfreq;          /* PHRASE: occurrences of the phrase in doc */
-    struct scorer **must;    /* BOOL: required clauses */
-    struct scorer **should;  /* BOOL: optional clauses */
-    struct scorer **mustnot; /* BOOL: excluded clauses */
+    skind kind;                      /* which of the unions below is used */
+    uint32_t doc;                    /* current match, CURSOR_END when exhausted */
+    double idf;                      /* TERM: idf; PHRASE: sum of its terms' idfs */
+    cursor *curs;                    /* TERM: 1 cursor; PHRASE: one per term */
+    size_t ncurs;                    /* cursors in curs */
+    const uint32_t *offsets;         /* PHRASE: position of each term relative to the first */
+    uint32_t pfreq;                  /* PHRASE: occurrences of the phrase in doc */
+    struct scorer **must;            /* BOOL: required clauses */
+    struct scorer **should;          /* BOOL: optional clauses */
+    struct scorer **mustnot;         /* BOOL: excluded clauses */
     size_t nmust, nshould, nmustnot; /* BOOL: clause counts */
 } scorer;
 
 typedef struct evalctx {
-    const quarry_index *ix;  /* index searched */
-    const bm25 *p;           /* scoring parameters */
-    char *err;               /* message buffer */
-    size_t cap;              /* its size */
-    int rc;                  /* sticky error */
+    const quarry_index *ix; /* index searched */
+    const bm25 *p;          /* scoring parameters */
+    char *err;              /* message buffer */
+    size_t cap;             /* its size */
+    int rc;                 /* sticky error */
 } evalctx;
 
 static void scorer_free(scorer *s)
@@ -141,9 +141,9 @@ static scorer *build(evalctx *e, const qnode *n)
         scorer *c = build(e, n->kids[i]);
         if (!c)
             break;
-        int rc = n->kids[i]->occur == Q_MUST      ? push(&s->must, &s->nmust, c)
+        int rc = n->kids[i]->occur == Q_MUST     ? push(&s->must, &s->nmust, c)
                  : n->kids[i]->occur == Q_SHOULD ? push(&s->should, &s->nshould, c)
-                                                  : push(&s->mustnot, &s->nmustnot, c);
+                                                 : push(&s->mustnot, &s->nmustnot, c);
         if (rc) {
             scorer_free(c);
             e->rc = errmsg_set(e->err, e->cap, rc, "out of memory");

@@ -16,9 +16,9 @@
 #include "common/format.h"
 #include "common/reader.h"
 
-static const char *const kinds[FORMAT_SEGMENT_FILES] = {
-    FORMAT_KIND_DICT, FORMAT_KIND_POSTINGS, FORMAT_KIND_POSITIONS, FORMAT_KIND_DOCS,
-    FORMAT_KIND_STORE};
+static const char *const kinds[FORMAT_SEGMENT_FILES] = {FORMAT_KIND_DICT, FORMAT_KIND_POSTINGS,
+                                                        FORMAT_KIND_POSITIONS, FORMAT_KIND_DOCS,
+                                                        FORMAT_KIND_STORE};
 
 void index_file_name(const quarry_index *ix, int file, char *dst, size_t cap)
 {
@@ -78,8 +78,8 @@ static int open_dict(quarry_index *ix, uint64_t tail)
     s->nterms = load_u32le(t);
     s->dict_nblocks = load_u32le(t + 4);
     if ((body_end - tail - 8) / 8 != s->dict_nblocks || (body_end - tail - 8) % 8 ||
-        s->dict_nblocks != (uint32_t)(((uint64_t)s->nterms + FORMAT_DICT_BLOCK - 1) /
-                                      FORMAT_DICT_BLOCK))
+        s->dict_nblocks !=
+            (uint32_t)(((uint64_t)s->nterms + FORMAT_DICT_BLOCK - 1) / FORMAT_DICT_BLOCK))
         return corrupt(ix, SEG_DICT, "table size", ix->err, sizeof ix->err);
     s->dict_blocks = t + 8;
     s->dict_end = (size_t)tail;

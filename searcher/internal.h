@@ -27,26 +27,26 @@
 
 /* Where a term's postings are; every range was checked to lie inside its file. */
 typedef struct term_info {
-    uint32_t df;            /* documents containing the term */
-    uint64_t cf;            /* occurrences in all documents */
-    uint32_t max_tf;        /* largest tf of the term in a document; 0 (unknown) when
-                               df < 128: short lists are cheaper to read than to bound */
-    uint32_t min_dl;        /* shortest length of a document containing it (0 likewise) */
-    const uint8_t *post;    /* its (gap, tf - 1) pairs */
-    size_t post_len;        /* bytes */
-    const uint8_t *pos;     /* its positions */
-    size_t pos_len;         /* bytes */
+    uint32_t df;         /* documents containing the term */
+    uint64_t cf;         /* occurrences in all documents */
+    uint32_t max_tf;     /* largest tf of the term in a document; 0 (unknown) when
+                            df < 128: short lists are cheaper to read than to bound */
+    uint32_t min_dl;     /* shortest length of a document containing it (0 likewise) */
+    const uint8_t *post; /* its (gap, tf - 1) pairs */
+    size_t post_len;     /* bytes */
+    const uint8_t *pos;  /* its positions */
+    size_t pos_len;      /* bytes */
 } term_info;
 
 /* One document's table entry. Strings point into the caller's scratch buffer. */
 typedef struct doc_meta {
-    const char *id;         /* external id */
-    size_t id_len;          /* bytes */
-    const char *title;      /* title */
-    size_t title_len;       /* bytes */
-    uint32_t block;         /* store block holding the text */
-    uint32_t offset;        /* offset of the text in the block's raw bytes */
-    uint32_t text_len;      /* bytes of text */
+    const char *id;    /* external id */
+    size_t id_len;     /* bytes */
+    const char *title; /* title */
+    size_t title_len;  /* bytes */
+    uint32_t block;    /* store block holding the text */
+    uint32_t offset;   /* offset of the text in the block's raw bytes */
+    uint32_t text_len; /* bytes of text */
 } doc_meta;
 
 /* An opened segment: its mapped files and the tables located inside them. */
@@ -60,19 +60,19 @@ typedef struct segment {
     uint64_t tokens;                     /* sum of document lengths */
     const uint8_t *lengths;              /* document lengths, packed at len_width bits */
     unsigned len_width;                  /* bits per length, 0..32 */
-    const uint8_t *doc_records;          /* meta block records, one per FORMAT_META_BLOCK documents */
-    size_t meta_start;                   /* offset of the meta blocks in the .docs file */
-    const uint8_t *store_table;          /* nblocks 16-byte block records */
-    uint32_t nblocks;                    /* store blocks */
-    size_t store_end;                    /* end of the block area (= table start) */
+    const uint8_t *doc_records; /* meta block records, one per FORMAT_META_BLOCK documents */
+    size_t meta_start;          /* offset of the meta blocks in the .docs file */
+    const uint8_t *store_table; /* nblocks 16-byte block records */
+    uint32_t nblocks;           /* store blocks */
+    size_t store_end;           /* end of the block area (= table start) */
 } segment;
 
 struct quarry_index {
-    char *dir;              /* folder */
-    manifest man;           /* the commit opened */
-    segment seg;            /* its (single) segment */
-    int rc;                 /* QUARRY_OK when open succeeded */
-    char err[ERRMSG_CAP];   /* why open failed */
+    char *dir;            /* folder */
+    manifest man;         /* the commit opened */
+    segment seg;          /* its (single) segment */
+    int rc;               /* QUARRY_OK when open succeeded */
+    char err[ERRMSG_CAP]; /* why open failed */
 };
 
 /* Which file of a segment, for messages. */
@@ -128,28 +128,28 @@ void index_file_name(const quarry_index *ix, int file, char *dst, size_t cap);
  * the caller once the query is done).
  */
 typedef struct cursor {
-    const quarry_index *ix;    /* for document lengths (bounds on positions) */
-    const uint8_t *area;       /* the term's .post area */
-    size_t area_len;           /* its bytes */
-    const uint8_t *pos_area;   /* the term's .pos area */
-    size_t pos_len;            /* its bytes */
-    uint32_t ndocs;            /* documents in the segment (docids must stay below) */
-    uint32_t df;               /* postings */
-    uint32_t nfull;            /* full blocks (df / 128); block nfull is the tail */
-    size_t tail_off;           /* offset of the tail postings in area */
-    uint32_t tail_pos_off;     /* offset of the tail's position chunk in pos_area */
-    uint32_t block;            /* block loaded in docs/freqs */
-    uint32_t n;                /* postings in it */
-    uint32_t i;                /* index of the current posting in it */
-    uint32_t doc;              /* current docid, CURSOR_END when exhausted */
-    uint32_t freq;             /* occurrences in doc */
-    int pos_loaded;            /* positions of the loaded block are in `positions` */
-    uint32_t *positions;       /* the block's positions, document after document */
-    size_t poscap;             /* entries allocated */
-    uint32_t posstart[129];    /* index in positions of each document's first position */
-    uint32_t docs[128];        /* docids of the loaded block */
-    uint32_t freqs[128];       /* their frequencies */
-    int rc;                    /* QUARRY_OK, QUARRY_ECORRUPT or QUARRY_ENOMEM */
+    const quarry_index *ix;  /* for document lengths (bounds on positions) */
+    const uint8_t *area;     /* the term's .post area */
+    size_t area_len;         /* its bytes */
+    const uint8_t *pos_area; /* the term's .pos area */
+    size_t pos_len;          /* its bytes */
+    uint32_t ndocs;          /* documents in the segment (docids must stay below) */
+    uint32_t df;             /* postings */
+    uint32_t nfull;          /* full blocks (df / 128); block nfull is the tail */
+    size_t tail_off;         /* offset of the tail postings in area */
+    uint32_t tail_pos_off;   /* offset of the tail's position chunk in pos_area */
+    uint32_t block;          /* block loaded in docs/freqs */
+    uint32_t n;              /* postings in it */
+    uint32_t i;              /* index of the current posting in it */
+    uint32_t doc;            /* current docid, CURSOR_END when exhausted */
+    uint32_t freq;           /* occurrences in doc */
+    int pos_loaded;          /* positions of the loaded block are in `positions` */
+    uint32_t *positions;     /* the block's positions, document after document */
+    size_t poscap;           /* entries allocated */
+    uint32_t posstart[129];  /* index in positions of each document's first position */
+    uint32_t docs[128];      /* docids of the loaded block */
+    uint32_t freqs[128];     /* their frequencies */
+    int rc;                  /* QUARRY_OK, QUARRY_ECORRUPT or QUARRY_ENOMEM */
 } cursor;
 
 /* Positions the cursor on the first posting of `ti` (or END if it is empty). */
@@ -205,19 +205,19 @@ typedef enum qoccur { Q_SHOULD, Q_MUST, Q_MUST_NOT } qoccur;
 
 /* A node of the parsed query. */
 typedef struct qnode {
-    qkind kind;             /* term, phrase or boolean */
-    qoccur occur;           /* how the node is attached to its parent boolean */
-    size_t nterms;          /* TERM: 1; PHRASE: >= 2 */
-    char **terms;           /* analyzed terms (NUL-terminated copies) */
-    size_t *lens;           /* their lengths */
-    uint32_t *offsets;      /* PHRASE: position of each term relative to the first */
-    struct qnode **kids;    /* BOOL: clauses */
-    size_t nkids;           /* BOOL: number of clauses */
+    qkind kind;          /* term, phrase or boolean */
+    qoccur occur;        /* how the node is attached to its parent boolean */
+    size_t nterms;       /* TERM: 1; PHRASE: >= 2 */
+    char **terms;        /* analyzed terms (NUL-terminated copies) */
+    size_t *lens;        /* their lengths */
+    uint32_t *offsets;   /* PHRASE: position of each term relative to the first */
+    struct qnode **kids; /* BOOL: clauses */
+    size_t nkids;        /* BOOL: number of clauses */
 } qnode;
 
-#define QUERY_MAX_BYTES 65536u /* longest query text */
-#define QUERY_MAX_DEPTH 64     /* deepest parenthesis nesting */
-#define QUERY_MAX_CLAUSES 1024 /* most clauses in one boolean, as Lucene's default */
+#define QUERY_MAX_BYTES   65536u /* longest query text */
+#define QUERY_MAX_DEPTH   64     /* deepest parenthesis nesting */
+#define QUERY_MAX_CLAUSES 1024   /* most clauses in one boolean, as Lucene's default */
 
 /*
  * Parses q[0..len) into a tree whose root is always a Q_BOOL. Words and phrases are analyzed
@@ -234,8 +234,8 @@ void query_free(qnode *n);
 
 /* A scored document. */
 typedef struct hit {
-    uint32_t doc;  /* docid */
-    double score;  /* BM25 score */
+    uint32_t doc; /* docid */
+    double score; /* BM25 score */
 } hit;
 
 /*
@@ -250,10 +250,10 @@ int eval_top_k(const quarry_index *ix, const qnode *root, const bm25 *p, size_t 
 
 /* A passage chosen for display. */
 typedef struct snippet {
-    size_t start;           /* byte offset of the passage in the text */
-    size_t len;             /* its bytes */
-    quarry_span *spans;     /* matched words, offsets relative to start (alloc'd) */
-    size_t nspans;          /* entries in spans */
+    size_t start;       /* byte offset of the passage in the text */
+    size_t len;         /* its bytes */
+    quarry_span *spans; /* matched words, offsets relative to start (alloc'd) */
+    size_t nspans;      /* entries in spans */
 } snippet;
 
 /*

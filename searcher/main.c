@@ -168,7 +168,10 @@ int main(int argc, char **argv)
                 o.b = v;
         } else if (!strcmp(a, "--color") && has_arg) {
             const char *w = argv[++i];
-            color = !strcmp(w, "always") ? 1 : !strcmp(w, "never") ? 0 : !strcmp(w, "auto") ? -1 : -2;
+            color = !strcmp(w, "always")  ? 1
+                    : !strcmp(w, "never") ? 0
+                    : !strcmp(w, "auto")  ? -1
+                                          : -2;
             if (color == -2) {
                 fprintf(stderr, "quarry-search: --color takes auto, always or never\n");
                 return 2;
@@ -206,9 +209,9 @@ int main(int argc, char **argv)
         quarry_index_get_info(&in, ix);
         printf("format version %u, generation %llu, %llu documents, %llu terms, %llu tokens, "
                "%llu bytes, language %s\n",
-               in.format_version, (unsigned long long)in.generation,
-               (unsigned long long)in.docs, (unsigned long long)in.terms,
-               (unsigned long long)in.tokens, (unsigned long long)in.index_bytes, in.language);
+               in.format_version, (unsigned long long)in.generation, (unsigned long long)in.docs,
+               (unsigned long long)in.terms, (unsigned long long)in.tokens,
+               (unsigned long long)in.index_bytes, in.language);
         status = 0;
         goto done;
     }

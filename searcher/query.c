@@ -12,8 +12,18 @@
 #include "common/alloc.h"
 #include "quarry/error.h"
 
-typedef enum tkind { T_END, T_WORD, T_PHRASE, T_LPAREN, T_RPAREN, T_AND, T_OR, T_NOT, T_PLUS,
-                     T_MINUS } tkind;
+typedef enum tkind {
+    T_END,
+    T_WORD,
+    T_PHRASE,
+    T_LPAREN,
+    T_RPAREN,
+    T_AND,
+    T_OR,
+    T_NOT,
+    T_PLUS,
+    T_MINUS
+} tkind;
 
 typedef struct token {
     tkind kind;       /* what it is */
@@ -66,8 +76,7 @@ static void lex(parser *ps)
         const char *close = memchr(ps->p + 1, '"', (size_t)(ps->end - ps->p - 1));
         if (!close) {
             ps->rc = errmsg_set(ps->err, ps->cap, QUARRY_EQUERY,
-                                "unbalanced quote: the phrase at column %zu is not closed",
-                                t->col);
+                                "unbalanced quote: the phrase at column %zu is not closed", t->col);
             t->kind = T_END;
             return;
         }
@@ -112,9 +121,9 @@ void query_free(qnode *n)
 
 /* Collects analyzed tokens of a word or phrase. */
 typedef struct collect {
-    qnode *n;        /* node being filled */
-    size_t cap;      /* entries allocated */
-    uint32_t first;  /* position of the first token */
+    qnode *n;       /* node being filled */
+    size_t cap;     /* entries allocated */
+    uint32_t first; /* position of the first token */
 } collect;
 
 static int on_token(void *ctx, const tok_token *t)
@@ -262,9 +271,9 @@ static qnode *parse_bool(parser *ps, int depth)
             if (ps->rc)
                 break;
             if (ps->tok.kind != T_RPAREN) {
-                ps->rc = errmsg_set(ps->err, ps->cap, QUARRY_EQUERY,
-                                    "unbalanced parenthesis: '(' at column %zu is not closed",
-                                    t.col);
+                ps->rc =
+                    errmsg_set(ps->err, ps->cap, QUARRY_EQUERY,
+                               "unbalanced parenthesis: '(' at column %zu is not closed", t.col);
                 break;
             }
             lex(ps);
@@ -316,9 +325,9 @@ int query_parse(qnode **out, analyzer *an, const char *q, size_t len, int defaul
     lex(&ps);
     qnode *root = ps.rc ? NULL : parse_bool(&ps, 0);
     if (!ps.rc && ps.tok.kind == T_RPAREN)
-        ps.rc = errmsg_set(err, cap, QUARRY_EQUERY,
-                           "unbalanced parenthesis: ')' at column %zu has no matching '('",
-                           ps.tok.col);
+        ps.rc =
+            errmsg_set(err, cap, QUARRY_EQUERY,
+                       "unbalanced parenthesis: ')' at column %zu has no matching '('", ps.tok.col);
     if (ps.rc) {
         query_free(root);
         return ps.rc;

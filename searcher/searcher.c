@@ -13,25 +13,25 @@
 #include "quarry/error.h"
 
 struct quarry_searcher {
-    quarry_index *ix;       /* index searched (borrowed) */
-    analyzer *an;           /* query and snippet analysis, the index's language */
-    buf text;               /* inflated store block */
-    buf meta;               /* inflated document-table block */
-    char err[ERRMSG_CAP];   /* last failure */
+    quarry_index *ix;     /* index searched (borrowed) */
+    analyzer *an;         /* query and snippet analysis, the index's language */
+    buf text;             /* inflated store block */
+    buf meta;             /* inflated document-table block */
+    char err[ERRMSG_CAP]; /* last failure */
 };
 
 typedef struct result_hit {
-    hit h;                  /* docid and score */
-    doc_meta meta;          /* place of the text; id and title point into `strings` */
-    char *strings;          /* copy of the id and the title */
-    char *snippet;          /* copy of the passage, NULL if none */
-    snippet sn;             /* its place and spans */
+    hit h;         /* docid and score */
+    doc_meta meta; /* place of the text; id and title point into `strings` */
+    char *strings; /* copy of the id and the title */
+    char *snippet; /* copy of the passage, NULL if none */
+    snippet sn;    /* its place and spans */
 } result_hit;
 
 struct quarry_results {
-    result_hit *hits;       /* best first */
-    size_t n;               /* hits */
-    uint64_t total;         /* matching documents */
+    result_hit *hits; /* best first */
+    size_t n;         /* hits */
+    uint64_t total;   /* matching documents */
 };
 
 int quarry_searcher_create(quarry_searcher **out, quarry_index *ix)

@@ -24,9 +24,9 @@ typedef struct terms {
 } terms;
 
 typedef struct scan {
-    terms *qt;         /* query terms */
-    match *m;          /* matches found */
-    size_t n, cap;     /* entries used / allocated */
+    terms *qt;     /* query terms */
+    match *m;      /* matches found */
+    size_t n, cap; /* entries used / allocated */
 } scan;
 
 static int add_term(terms *qt, const char *t, size_t len)

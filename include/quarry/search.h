@@ -17,8 +17,9 @@
  *     if (quarry_index_open(&ix, "news.idx") != QUARRY_OK) { puts(quarry_index_errmsg(ix)); ... }
  *     if (quarry_searcher_create(&s, ix) == QUARRY_OK &&
  *         quarry_searcher_search(&r, s, q, strlen(q), &o) == QUARRY_OK)
- *         for (size_t i = 0; i < quarry_results_size(r); i++) { quarry_hit h; quarry_results_get(&h, r, i); ... }
- *     quarry_results_free(r); quarry_searcher_free(s); quarry_index_close(ix);
+ *         for (size_t i = 0; i < quarry_results_size(r); i++) { quarry_hit h;
+ * quarry_results_get(&h, r, i); ... } quarry_results_free(r); quarry_searcher_free(s);
+ * quarry_index_close(ix);
  *
  * Query language (a subset of Lucene's classic syntax; docs/QUERY.md has the grammar):
  *   word                 a term; several words are OR-ed (or AND-ed with default_and)
@@ -123,7 +124,10 @@ typedef struct quarry_search_options {
     size_t snippet_bytes; /* target snippet length in bytes; 0: no snippets */
 } quarry_search_options;
 
-#define QUARRY_SEARCH_OPTIONS_INIT {10, 0, 1.2, 0.75, 240}
+#define QUARRY_SEARCH_OPTIONS_INIT                                                                 \
+    {                                                                                              \
+        10, 0, 1.2, 0.75, 240                                                                      \
+    }
 
 /*
  * Runs the query `q` (UTF-8, `len` bytes) and returns its top hits.
@@ -147,18 +151,18 @@ typedef struct quarry_span {
 
 /* One hit. Every pointer is borrowed from the results and valid until they are freed. */
 typedef struct quarry_hit {
-    uint32_t docid;            /* internal document number (order of indexing) */
-    double score;              /* BM25 score */
-    const char *id;            /* external id (not NUL-terminated) */
-    size_t id_len;             /* bytes in id */
-    const char *title;         /* title (not NUL-terminated) */
-    size_t title_len;          /* bytes in title */
-    const char *snippet;       /* a passage of the text around the best match; NULL if none */
-    size_t snippet_len;        /* bytes in snippet; starts and ends on word boundaries */
-    size_t snippet_offset;     /* byte offset of the snippet in the document text */
-    size_t text_len;           /* bytes in the whole document text */
-    const quarry_span *spans;  /* matched words inside the snippet, in order */
-    size_t nspans;             /* number of spans */
+    uint32_t docid;           /* internal document number (order of indexing) */
+    double score;             /* BM25 score */
+    const char *id;           /* external id (not NUL-terminated) */
+    size_t id_len;            /* bytes in id */
+    const char *title;        /* title (not NUL-terminated) */
+    size_t title_len;         /* bytes in title */
+    const char *snippet;      /* a passage of the text around the best match; NULL if none */
+    size_t snippet_len;       /* bytes in snippet; starts and ends on word boundaries */
+    size_t snippet_offset;    /* byte offset of the snippet in the document text */
+    size_t text_len;          /* bytes in the whole document text */
+    const quarry_span *spans; /* matched words inside the snippet, in order */
+    size_t nspans;            /* number of spans */
 } quarry_hit;
 
 /* Number of hits in `r` (at most k). */

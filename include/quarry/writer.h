@@ -65,16 +65,19 @@ typedef struct quarry_writer_options {
     void *progress_ctx;          /* passed to progress */
 } quarry_writer_options;
 
-#define QUARRY_WRITER_OPTIONS_INIT {NULL, 0, NULL, NULL, NULL, NULL}
+#define QUARRY_WRITER_OPTIONS_INIT                                                                 \
+    {                                                                                              \
+        NULL, 0, NULL, NULL, NULL, NULL                                                            \
+    }
 
 /* One document. All text is UTF-8, given as pointer and length (no terminating NUL needed). */
 typedef struct quarry_document {
-    const char *id;     /* external id, unique in the index, 1..1024 bytes */
-    size_t id_len;      /* bytes in id */
-    const char *title;  /* may be NULL when title_len is 0 */
-    size_t title_len;   /* bytes in title */
-    const char *text;   /* body; may be NULL when text_len is 0 */
-    size_t text_len;    /* bytes in text */
+    const char *id;    /* external id, unique in the index, 1..1024 bytes */
+    size_t id_len;     /* bytes in id */
+    const char *title; /* may be NULL when title_len is 0 */
+    size_t title_len;  /* bytes in title */
+    const char *text;  /* body; may be NULL when text_len is 0 */
+    size_t text_len;   /* bytes in text */
 } quarry_document;
 
 /* Counters of a writer, see quarry_writer_get_stats. */
