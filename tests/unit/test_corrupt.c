@@ -44,6 +44,7 @@
 #include "common/errmsg.h"
 #include "common/manifest.h"
 #include "quarry/quarry.h"
+#include "testutil.h"
 
 #ifndef QUARRY_SAMPLE_DIR
 #error "QUARRY_SAMPLE_DIR must be defined (path of data/sample-news, as a string)"
@@ -114,55 +115,6 @@ static const struct {
 
 /* ----- helpers ------------------------------------------------------------------------------ */
 
-static void rm_rf(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                    continue;
-                char p[4096];
-                snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-                rm_rf(p);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    assert_non_null(p);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
-static uint8_t *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    assert_true(n >= 0);
-    rewind(f);
-    uint8_t *b = malloc((size_t)n + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return b;
-}
-
 static void write_all(const char *path, const uint8_t *data, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -176,7 +128,7 @@ static void write_all(const char *path, const uint8_t *data, size_t n)
  * blocks freed when the size stays: cheaper than recreating it thousands of times). */
 static void put_file(const fixture *fx, int f, const uint8_t *data, size_t n)
 {
-    char *p = join(fx->work, fx->files[f].name);
+    char *p = testutil_join(fx->work, fx->files[f].name);
     int fd = open(p, O_WRONLY | O_CREAT, 0644);
     assert_true(fd >= 0);
     size_t done = 0;
@@ -373,8 +325,8 @@ static int setup(void **state)
     assert_non_null(mkdtemp(tmpl));
     fx->tmp = strdup(tmpl);
     assert_non_null(fx->tmp);
-    fx->orig = join(fx->tmp, "orig");
-    fx->work = join(fx->tmp, "work");
+    fx->orig = testutil_join(fx->tmp, "orig");
+    fx->work = testutil_join(fx->tmp, "work");
 
     quarry_writer *w = NULL;
     assert_int_equal(quarry_writer_open(&w, fx->orig, NULL), QUARRY_OK);
@@ -404,8 +356,8 @@ static int setup(void **state)
                 fx->files[j] = t;
             }
     for (int f = 0; f < fx->nfiles; f++) {
-        char *p = join(fx->orig, fx->files[f].name);
-        fx->files[f].data = read_all(p, &fx->files[f].size);
+        char *p = testutil_join(fx->orig, fx->files[f].name);
+        fx->files[f].data = testutil_read_all(p, &fx->files[f].size);
         free(p);
     }
     assert_int_equal(mkdir(fx->work, 0755), 0);
@@ -429,7 +381,7 @@ static int teardown(void **state)
     fixture *fx = *state;
     for (int f = 0; f < fx->nfiles; f++)
         free(fx->files[f].data);
-    rm_rf(fx->tmp);
+    testutil_rm_rf(fx->tmp);
     free(fx->tmp);
     free(fx->orig);
     free(fx->work);
@@ -534,7 +486,7 @@ static void test_bit_flips(void **state)
 static void test_missing(void **state)
 {
     fixture *fx = *state;
-    char *nope = join(fx->tmp, "nope");
+    char *nope = testutil_join(fx->tmp, "nope");
     quarry_index *ix = NULL;
     assert_int_equal(quarry_index_open(&ix, nope), QUARRY_ENOTFOUND);
     assert_non_null(strstr(quarry_index_errmsg(ix), nope));
@@ -543,7 +495,7 @@ static void test_missing(void **state)
     quarry_index_close(ix);
     free(nope);
 
-    char *m = join(fx->work, "MANIFEST");
+    char *m = testutil_join(fx->work, "MANIFEST");
     assert_int_equal(unlink(m), 0);
     ix = NULL;
     assert_int_equal(quarry_index_open(&ix, fx->work), QUARRY_ENOTFOUND);
@@ -552,7 +504,7 @@ static void test_missing(void **state)
     free(m);
     restore_all(fx);
 
-    char *file = join(fx->work, "seg_1.dict"); /* a file where a folder is expected */
+    char *file = testutil_join(fx->work, "seg_1.dict"); /* a file where a folder is expected */
     ix = NULL;
     int rc = quarry_index_open(&ix, file);
     assert_true(rc == QUARRY_ENOTFOUND || rc == QUARRY_EIO);
@@ -566,7 +518,7 @@ static void test_deleted_file(void **state)
 {
     fixture *fx = *state;
     for (int f = 1; f < fx->nfiles; f++) {
-        char *p = join(fx->work, fx->files[f].name);
+        char *p = testutil_join(fx->work, fx->files[f].name);
         assert_int_equal(unlink(p), 0);
         quarry_index *ix = NULL;
         assert_int_equal(quarry_index_open(&ix, fx->work), QUARRY_ECORRUPT);
@@ -660,9 +612,9 @@ static void test_other_version(void **state)
     quarry_index_close(ix);
 
     /* (c) And the manifest too: every file of the index says the next version. */
-    char *mp = join(fx->work, "MANIFEST");
+    char *mp = testutil_join(fx->work, "MANIFEST");
     size_t n;
-    uint8_t *cur = read_all(mp, &n);
+    uint8_t *cur = testutil_read_all(mp, &n);
     set_u32(cur + 8, FORMAT_VERSION + 1);
     fix_crc(cur, n);
     write_all(mp, cur, n);

@@ -53,6 +53,7 @@
 #include "common/pfor.h"
 #include "common/reader.h"
 #include "quarry/quarry.h"
+#include "testutil.h"
 #include "searcher/internal.h"
 
 #define NDOCS    4000u /* documents of the generated index */
@@ -122,30 +123,6 @@ static void put_u32le(uint8_t *p, uint32_t v)
     p[1] = (uint8_t)(v >> 8);
     p[2] = (uint8_t)(v >> 16);
     p[3] = (uint8_t)(v >> 24);
-}
-
-static void rm_rf(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                    continue;
-                char p[4096];
-                snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-                rm_rf(p);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
 }
 
 /* ===== the generated collection and its reference ======================================== */
@@ -441,7 +418,7 @@ static int group_teardown(void **state)
         free(fx.terms[ti].pos);
     }
     if (fx.dir)
-        rm_rf(fx.dir);
+        testutil_rm_rf(fx.dir);
     free(fx.dir);
     return 0;
 }
@@ -1847,7 +1824,7 @@ static void test_every_tail_length(void **state)
     }
     quarry_index_close(ix);
     buf_free(&text);
-    rm_rf(tmpl);
+    testutil_rm_rf(tmpl);
 }
 
 int main(void)

@@ -37,6 +37,7 @@
 
 #include "common/analyzer.h"
 #include "quarry/quarry.h"
+#include "testutil.h"
 
 #ifndef QUARRY_SAMPLE_DIR
 #error "QUARRY_SAMPLE_DIR must be defined (path of data/sample-news, as a string)"
@@ -79,31 +80,6 @@ typedef struct fixture {
 
 /* ----- helpers ------------------------------------------------------------------------------ */
 
-/* Removes a file or a folder tree. */
-static void rm_rf(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                    continue;
-                char p[4096];
-                snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-                rm_rf(p);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
 /* A new temporary folder (malloc'd path). */
 static char *make_tmpdir(void)
 {
@@ -115,16 +91,6 @@ static char *make_tmpdir(void)
     char *copy = strdup(d);
     assert_non_null(copy);
     return copy;
-}
-
-/* dir + "/" + name (malloc'd). */
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    assert_non_null(p);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
 }
 
 /* Reads a whole file (malloc'd, NUL-terminated); NULL if it cannot be read. */
@@ -467,7 +433,7 @@ static int setup(void **state)
     assert_int_equal(analyzer_create(&fx->an, "english"), 0);
     for (int i = 0; i < NSAMPLE; i++) {
         sample *d = &fx->docs[i];
-        char *p = join(QUARRY_SAMPLE_DIR, sample_ids[i]);
+        char *p = testutil_join(QUARRY_SAMPLE_DIR, sample_ids[i]);
         d->data = read_all(p, &d->size);
         free(p);
         assert_non_null(d->data);
@@ -484,7 +450,7 @@ static int setup(void **state)
                          0);
     }
     fx->tmp = make_tmpdir();
-    fx->ixdir = join(fx->tmp, "news.idx");
+    fx->ixdir = testutil_join(fx->tmp, "news.idx");
     build_index(fx->ixdir, QUARRY_SAMPLE_DIR, 0, &fx->st);
     int rc = quarry_index_open(&fx->ix, fx->ixdir);
     if (rc)
@@ -508,7 +474,7 @@ static int teardown(void **state)
         free(fx->docs[i].tf);
         free(fx->docs[i].data);
     }
-    rm_rf(fx->tmp);
+    testutil_rm_rf(fx->tmp);
     free(fx->tmp);
     free(fx->ixdir);
     free(fx);
@@ -820,7 +786,7 @@ static uint64_t folder_bytes(const char *dir, int *nfiles)
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        char *p = join(dir, e->d_name);
+        char *p = testutil_join(dir, e->d_name);
         struct stat st;
         assert_int_equal(stat(p, &st), 0);
         free(p);
@@ -887,7 +853,7 @@ static void assert_same_files(const char *a, const char *b)
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        char *pa = join(a, e->d_name), *pb = join(b, e->d_name);
+        char *pa = testutil_join(a, e->d_name), *pb = testutil_join(b, e->d_name);
         size_t na, nb;
         char *da = read_all(pa, &na), *db = read_all(pb, &nb);
         if (!db)
@@ -908,7 +874,7 @@ static void assert_same_files(const char *a, const char *b)
 static void test_deterministic(void **state)
 {
     fixture *fx = *state;
-    char *dir = join(fx->tmp, "again.idx");
+    char *dir = testutil_join(fx->tmp, "again.idx");
     build_index(dir, QUARRY_SAMPLE_DIR, 0, NULL);
     assert_same_files(fx->ixdir, dir);
     assert_same_files(dir, fx->ixdir);
@@ -933,7 +899,7 @@ static void test_deterministic(void **state)
     quarry_results_free(b);
     quarry_searcher_free(s);
     quarry_index_close(ix);
-    rm_rf(dir);
+    testutil_rm_rf(dir);
     free(dir);
 }
 
@@ -941,7 +907,7 @@ static void test_deterministic(void **state)
 static void test_reindex_replaces(void **state)
 {
     fixture *fx = *state;
-    char *dir = join(fx->tmp, "re.idx");
+    char *dir = testutil_join(fx->tmp, "re.idx");
     build_index(dir, QUARRY_SAMPLE_DIR, 0, NULL);
     quarry_index *old = NULL;
     quarry_searcher *olds = NULL;
@@ -950,13 +916,13 @@ static void test_reindex_replaces(void **state)
     quarry_results *before = run(olds, "embassy reopening", 10, 0, 240);
 
     /* Re-index from a single article. */
-    char *one = join(QUARRY_SAMPLE_DIR, sample_ids[3]);
+    char *one = testutil_join(QUARRY_SAMPLE_DIR, sample_ids[3]);
     build_index(dir, one, 0, NULL);
     free(one);
-    char *p = join(dir, "seg_1.dict");
+    char *p = testutil_join(dir, "seg_1.dict");
     assert_int_equal(access(p, F_OK), -1); /* the old generation's files are gone */
     free(p);
-    p = join(dir, "seg_2.store");
+    p = testutil_join(dir, "seg_2.store");
     assert_int_equal(access(p, F_OK), 0);
     free(p);
     int nfiles;
@@ -988,7 +954,7 @@ static void test_reindex_replaces(void **state)
     quarry_index_close(old);
     quarry_searcher_free(s);
     quarry_index_close(ix);
-    rm_rf(dir);
+    testutil_rm_rf(dir);
     free(dir);
 }
 
@@ -1006,7 +972,7 @@ static void test_jsonl_round_trip(void **state)
         "\\\"cr\\u00e8me\\\"\",\"text\":\"Br\xC3\xBBl\xC3\xA9"
         "e at the CAF\xC3\x89.\\nSecond line\",\"title2\":7}  \n"
         "{\"id\":\"t\",\"title\":null,\"text\":null}";
-    char *path = join(fx->tmp, "docs.jsonl"), *dir = join(fx->tmp, "jsonl.idx");
+    char *path = testutil_join(fx->tmp, "docs.jsonl"), *dir = testutil_join(fx->tmp, "jsonl.idx");
     write_all(path, jsonl, sizeof jsonl - 1);
     quarry_writer_stats st;
     build_index(dir, path, 1, &st);
@@ -1075,7 +1041,7 @@ static void test_jsonl_round_trip(void **state)
     assert_int_equal(in.docs, 4);
     quarry_searcher_free(s);
     quarry_index_close(ix);
-    rm_rf(dir);
+    testutil_rm_rf(dir);
     free(dir);
     unlink(path);
     free(path);

@@ -43,6 +43,7 @@
 
 #include "common/format.h"
 #include "quarry/quarry.h"
+#include "testutil.h"
 #include "searcher/internal.h"
 
 #ifndef QUARRY_SAMPLE_DIR
@@ -75,61 +76,12 @@ typedef struct fixture {
 
 /* ----- helpers ------------------------------------------------------------------------------ */
 
-static void rm_rf(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                    continue;
-                char p[4096];
-                snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-                rm_rf(p);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    assert_non_null(p);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
-static uint8_t *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    assert_true(n >= 0);
-    rewind(f);
-    uint8_t *b = malloc((size_t)n + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return b;
-}
-
 /* Writes n bytes at offset `at` of file f of the working copy; truncate: also cuts the file
  * to at + n bytes. */
 static void put_bytes(const fixture *fx, int f, size_t at, const uint8_t *data, size_t n,
                       int truncate)
 {
-    char *p = join(fx->work, fx->files[f].name);
+    char *p = testutil_join(fx->work, fx->files[f].name);
     int fd = open(p, O_WRONLY | O_CREAT, 0644);
     assert_true(fd >= 0);
     size_t done = 0;
@@ -354,8 +306,8 @@ static int setup(void **state)
     assert_non_null(mkdtemp(tmpl));
     fx->tmp = strdup(tmpl);
     assert_non_null(fx->tmp);
-    fx->orig = join(fx->tmp, "orig");
-    fx->work = join(fx->tmp, "work");
+    fx->orig = testutil_join(fx->tmp, "orig");
+    fx->work = testutil_join(fx->tmp, "work");
 
     quarry_writer *w = NULL;
     assert_int_equal(quarry_writer_open(&w, fx->orig, NULL), QUARRY_OK);
@@ -387,8 +339,8 @@ static int setup(void **state)
             }
     assert_int_equal(mkdir(fx->work, 0755), 0);
     for (int f = 0; f < n; f++) {
-        char *p = join(fx->orig, fx->files[f].name);
-        fx->files[f].data = read_all(p, &fx->files[f].size);
+        char *p = testutil_join(fx->orig, fx->files[f].name);
+        fx->files[f].data = testutil_read_all(p, &fx->files[f].size);
         free(p);
         restore(fx, f);
     }
@@ -401,7 +353,7 @@ static int teardown(void **state)
     fixture *fx = *state;
     for (int f = 0; f < MAX_FILES; f++)
         free(fx->files[f].data);
-    rm_rf(fx->tmp);
+    testutil_rm_rf(fx->tmp);
     free(fx->tmp);
     free(fx->orig);
     free(fx->work);
@@ -481,13 +433,13 @@ static void test_edges(void **state)
     assert_int_equal(quarry_index_verify(&rep, NULL, 1), QUARRY_ERROR);
     assert_true(rep.message[0] != '\0');
     quarry_index *ix = NULL;
-    char *none = join(fx->tmp, "no-such-index");
+    char *none = testutil_join(fx->tmp, "no-such-index");
     assert_int_not_equal(quarry_index_open(&ix, none), QUARRY_OK);
     assert_int_equal(quarry_index_verify(&rep, ix, 1), QUARRY_ERROR);
     quarry_index_close(ix);
     free(none);
 
-    char *empty = join(fx->tmp, "empty");
+    char *empty = testutil_join(fx->tmp, "empty");
     quarry_writer *w = NULL;
     assert_int_equal(quarry_writer_open(&w, empty, NULL), QUARRY_OK);
     add_doc(w, "blank", "", ""); /* one document, no word */
@@ -499,10 +451,10 @@ static void test_edges(void **state)
     assert_int_equal(rep.terms, 0);
     assert_int_equal(rep.tokens, 0);
     quarry_index_close(ix);
-    rm_rf(empty);
+    testutil_rm_rf(empty);
     free(empty);
 
-    char *zero = join(fx->tmp, "zero");
+    char *zero = testutil_join(fx->tmp, "zero");
     assert_int_equal(quarry_writer_open(&w, zero, NULL), QUARRY_OK);
     assert_int_equal(quarry_writer_commit(w), QUARRY_OK); /* no document at all */
     quarry_writer_free(w);
@@ -511,7 +463,7 @@ static void test_edges(void **state)
     assert_int_equal(rep.docs, 0);
     assert_int_equal(rep.store_blocks, 0);
     quarry_index_close(ix);
-    rm_rf(zero);
+    testutil_rm_rf(zero);
     free(zero);
 }
 
@@ -528,7 +480,7 @@ static void test_bit_flips(void **state)
     assert_int_equal(quarry_index_open(&ix, fx->work), QUARRY_OK);
     unsigned total = 0;
     for (int f = 0; f < MAX_FILES; f++) {
-        char *p = join(fx->work, fx->files[f].name);
+        char *p = testutil_join(fx->work, fx->files[f].name);
         int fd = open(p, O_WRONLY);
         assert_true(fd >= 0);
         free(p);

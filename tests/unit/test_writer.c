@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "quarry/quarry.h"
+#include "testutil.h"
 
 #ifndef QUARRY_SAMPLE_DIR
 #error "QUARRY_SAMPLE_DIR must be defined (path of data/sample-news, as a string)"
@@ -51,30 +52,6 @@ typedef struct fixture {
 } fixture;
 
 /* ----- helpers ------------------------------------------------------------------------------ */
-
-static void rm_rf(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                    continue;
-                char p[4096];
-                snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-                rm_rf(p);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
 
 /* tmp + "/" + name in a static ring of buffers (valid for the next few calls). */
 static const char *at(const fixture *fx, const char *name)
@@ -265,7 +242,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *fx = *state;
-    rm_rf(fx->tmp);
+    testutil_rm_rf(fx->tmp);
     free(fx->tmp);
     free(fx);
     return 0;

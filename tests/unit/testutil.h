@@ -1,0 +1,21 @@
+/*
+ * testutil: small file helpers shared by the unit tests (temporary index folders and the
+ * files in them). They fail the running CMocka test on any error, except testutil_rm_rf,
+ * which removes what it can.
+ */
+#ifndef QUARRY_TESTS_TESTUTIL_H
+#define QUARRY_TESTS_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Removes the file or folder tree at path (no error if absent). */
+void testutil_rm_rf(const char *path);
+
+/* "dir/name" in a new malloc'd string (free it). */
+char *testutil_join(const char *dir, const char *name);
+
+/* The whole file at path in a new malloc'd buffer (one spare byte at the end); *size its size. */
+uint8_t *testutil_read_all(const char *path, size_t *size);
+
+#endif
