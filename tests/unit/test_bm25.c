@@ -51,6 +51,7 @@
 #include "quarry/error.h"
 #include "quarry/search.h"
 #include "quarry/writer.h"
+#include "testutil.h"
 #include "searcher/internal.h"
 
 #define EPS 1e-6
@@ -137,23 +138,6 @@ static const char *const corpus[3] = {
     "cherry apple apple banana date apple",
 };
 
-static int remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            char path[512];
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-        closedir(d);
-    }
-    return rmdir(dir);
-}
-
 static int setup_index(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
@@ -194,7 +178,8 @@ static int teardown_index(void **state)
         return 0;
     quarry_searcher_free(f->s);
     quarry_index_close(f->ix);
-    int rc = remove_dir(f->dir);
+    testutil_rm_rf(f->dir);
+    int rc = access(f->dir, F_OK) == 0 ? -1 : 0;
     free(f);
     return rc;
 }

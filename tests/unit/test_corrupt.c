@@ -154,20 +154,6 @@ static uint32_t get_u32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void set_u32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* Recomputes a file's footer checksum (CRC-32 of every byte before it); returns it. */
-static uint32_t fix_crc(uint8_t *data, size_t size)
-{
-    uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), data, (uInt)(size - 8));
-    set_u32(data + size - 8, crc);
-    return crc;
-}
-
 /* ----- the damaged-index check ------------------------------------------------------------- */
 
 enum { CAUGHT_OPEN, CAUGHT_QUERY, UNDETECTED };
@@ -584,8 +570,8 @@ static void test_other_version(void **state)
     assert_non_null(m);
     memcpy(m, mf->data, mf->size);
     assert_int_equal(get_u32(m + 8), FORMAT_VERSION);
-    set_u32(m + 8, FORMAT_VERSION + 1);
-    fix_crc(m, mf->size);
+    testutil_set_u32(m + 8, FORMAT_VERSION + 1);
+    testutil_fix_crc(m, mf->size);
     put_file(fx, 0, m, mf->size);
     quarry_index *ix = NULL;
     assert_int_equal(quarry_index_open(&ix, fx->work), QUARRY_EVERSION);
@@ -600,8 +586,8 @@ static void test_other_version(void **state)
         uint8_t *b = malloc(sf->size);
         assert_non_null(b);
         memcpy(b, sf->data, sf->size);
-        set_u32(b + 8, FORMAT_VERSION + 1);
-        uint32_t crc = fix_crc(b, sf->size);
+        testutil_set_u32(b + 8, FORMAT_VERSION + 1);
+        uint32_t crc = testutil_fix_crc(b, sf->size);
         put_file(fx, f, b, sf->size);
         set_manifest_entry(fx, f, sf->size, crc);
         free(b);
@@ -615,8 +601,8 @@ static void test_other_version(void **state)
     char *mp = testutil_join(fx->work, "MANIFEST");
     size_t n;
     uint8_t *cur = testutil_read_all(mp, &n);
-    set_u32(cur + 8, FORMAT_VERSION + 1);
-    fix_crc(cur, n);
+    testutil_set_u32(cur + 8, FORMAT_VERSION + 1);
+    testutil_fix_crc(cur, n);
     write_all(mp, cur, n);
     free(cur);
     free(mp);
@@ -632,8 +618,8 @@ static void test_other_version(void **state)
         uint8_t *b = malloc(sf->size);
         assert_non_null(b);
         memcpy(b, sf->data, sf->size);
-        set_u32(b + 8, FORMAT_VERSION + 2);
-        uint32_t crc = fix_crc(b, sf->size);
+        testutil_set_u32(b + 8, FORMAT_VERSION + 2);
+        uint32_t crc = testutil_fix_crc(b, sf->size);
         put_file(fx, f, b, sf->size);
         set_manifest_entry(fx, f, sf->size, crc);
         ix = NULL;

@@ -30,6 +30,7 @@
 #include "common/format.h"
 #include "common/manifest.h"
 #include "quarry/error.h"
+#include "testutil.h"
 
 /* ===== helpers ============================================================================ */
 
@@ -73,25 +74,6 @@ static void path_of(char *dst, size_t cap, const char *dir, const char *name)
 {
     int n = snprintf(dst, cap, "%s/%s", dir, name);
     assert_true(n > 0 && (size_t)n < cap);
-}
-
-/* Reads dir/MANIFEST into a malloc'd block. */
-static uint8_t *slurp(const char *dir, size_t *len)
-{
-    char path[512];
-    path_of(path, sizeof path, dir, FORMAT_MANIFEST_NAME);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    assert_true(n >= 0);
-    rewind(f);
-    uint8_t *p = malloc((size_t)n + 1);
-    assert_non_null(p);
-    assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return p;
 }
 
 /* Replaces dir/MANIFEST with bytes[0..len) (plain write: the reader must not care how). */
@@ -164,7 +146,9 @@ static uint8_t *write_read_only(const char *dir, const manifest *m, size_t *len)
     assert_manifest_equal(m, &got);
     manifest_free(&got);
     assert_null(got.segments);
-    return slurp(dir, len);
+    char path[512];
+    path_of(path, sizeof path, dir, FORMAT_MANIFEST_NAME);
+    return testutil_read_all(path, len);
 }
 
 /* Writes m to dir and reads it back, checking equality; returns the bytes written. */

@@ -34,6 +34,7 @@
 #include "quarry/error.h"
 #include "quarry/search.h"
 #include "quarry/writer.h"
+#include "testutil.h"
 #include "searcher/internal.h"
 
 /* ===== helpers ============================================================================ */
@@ -519,24 +520,6 @@ static void test_pathological_parse(void **state)
         fail_msg("pathological parses took %.2f s", secs);
 }
 
-/* Removes a folder and the files in it. */
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            char path[1024];
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-        closedir(d);
-    }
-    assert_int_equal(rmdir(dir), 0);
-}
-
 /*
  * The same pathological queries against a real index: d0 is "cat" x 2000, d1 "cat" x 999,
  * d2 "dog cat". The 1000-fold phrase occurs 2000 - 1000 + 1 = 1001 times in d0 only.
@@ -607,7 +590,8 @@ static void test_pathological_search(void **state)
 
     quarry_searcher_free(s);
     quarry_index_close(ix);
-    remove_dir(dir);
+    testutil_rm_rf(dir);
+    assert_int_equal(access(dir, F_OK), -1);
 }
 
 int main(void)

@@ -102,24 +102,10 @@ static void restore(const fixture *fx, int f)
     put_bytes(fx, f, 0, fx->files[f].data, fx->files[f].size, 1);
 }
 
-static void set_u32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static void set_u64(uint8_t *p, uint64_t v)
 {
     for (int i = 0; i < 8; i++)
         p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* Recomputes the footer checksum of a file image; returns it. */
-static uint32_t fix_crc(uint8_t *data, size_t size)
-{
-    uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), data, (uInt)(size - 8));
-    set_u32(data + size - 8, crc);
-    return crc;
 }
 
 /* Offset in the pristine MANIFEST of segment file f's {u64 size, u32 crc} record. */
@@ -146,14 +132,14 @@ static size_t manifest_record(const fixture *fx, int f)
  */
 static void reseal(const fixture *fx, int f, uint8_t *img, size_t n, uint64_t tokens)
 {
-    uint32_t crc = fix_crc(img, n);
+    uint32_t crc = testutil_fix_crc(img, n);
     const ifile *m = &fx->files[0];
     uint8_t *man = malloc(m->size);
     assert_non_null(man);
     memcpy(man, m->data, m->size);
     size_t rec = manifest_record(fx, f);
     set_u64(man + rec, n);
-    set_u32(man + rec + 8, crc);
+    testutil_set_u32(man + rec + 8, crc);
     if (tokens != UINT64_MAX) {
         /* header 16, u64 generation, str language, u32 nsegments, str name, u32 docs */
         size_t at = FORMAT_HEADER_SIZE + 8;
@@ -163,7 +149,7 @@ static void reseal(const fixture *fx, int f, uint8_t *img, size_t n, uint64_t to
         at += 4;
         set_u64(man + at, tokens);
     }
-    fix_crc(man, m->size);
+    testutil_fix_crc(man, m->size);
     put_bytes(fx, 0, 0, man, m->size, 1);
     put_bytes(fx, f, 0, img, n, 1);
     free(man);

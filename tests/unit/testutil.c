@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "testutil.h"
 
 void testutil_rm_rf(const char *path)
@@ -63,4 +65,17 @@ uint8_t *testutil_read_all(const char *path, size_t *size)
     fclose(f);
     *size = (size_t)n;
     return b;
+}
+
+void testutil_set_u32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+uint32_t testutil_fix_crc(uint8_t *data, size_t size)
+{
+    uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), data, (uInt)(size - 8));
+    testutil_set_u32(data + size - 8, crc);
+    return crc;
 }

@@ -18,4 +18,11 @@ char *testutil_join(const char *dir, const char *name);
 /* The whole file at path in a new malloc'd buffer (one spare byte at the end); *size its size. */
 uint8_t *testutil_read_all(const char *path, size_t *size);
 
+/* Writes v little-endian into p[0..3]. */
+void testutil_set_u32(uint8_t *p, uint32_t v);
+
+/* Recomputes the footer checksum of an index file image (CRC-32 of every byte before the last
+ * 8) and returns it. */
+uint32_t testutil_fix_crc(uint8_t *data, size_t size);
+
 #endif
