@@ -33,6 +33,29 @@ static uint32_t skip_last(const cursor *c, uint32_t b)
     return load_u32le(c->area + (size_t)b * FORMAT_SKIP_ENTRY);
 }
 
+/* The first block >= b whose last docid reaches target (nfull if none): a galloping search,
+ * since a rare term leading a conjunction makes a frequent one jump thousands of blocks.
+ * Skip entries are not checked to increase here; a block that turns out wrong when decoded
+ * ends the cursor as corrupt. */
+static uint32_t find_block(const cursor *c, uint32_t b, uint32_t target)
+{
+    uint32_t step = 1, lo = b, hi = b;
+    while (hi < c->nfull && skip_last(c, hi) < target) {
+        lo = hi + 1;
+        hi = c->nfull - hi > step ? hi + step : c->nfull;
+        step *= 2;
+    }
+    /* Every block below lo ends before target; hi is nfull or reaches it. */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (skip_last(c, mid) < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Bounds [*off, *end) of full block b and its doc-gap width, checked to lie inside the area
  * (a block ends where the next one, or the tail, begins). Returns 0 or -1. */
 static int block_place(const cursor *c, uint32_t b, size_t *off, size_t *end, unsigned *dw)
@@ -123,6 +146,21 @@ static void load_block(cursor *c, uint32_t b)
     c->freq = c->freqs[0];
 }
 
+/* Impacts of the list for a short list (no skip data, no stored impacts): those of its
+ * only block, which init has just decoded. */
+static void tail_impacts(cursor *c)
+{
+    c->max_tf = 0;
+    c->min_dl = UINT32_MAX;
+    for (uint32_t k = 0; k < c->n; k++) {
+        uint32_t dl = index_doc_length(c->ix, c->docs[k]);
+        if (c->freqs[k] > c->max_tf)
+            c->max_tf = c->freqs[k];
+        if (dl < c->min_dl)
+            c->min_dl = dl;
+    }
+}
+
 void cursor_init(cursor *c, const quarry_index *ix, const term_info *ti)
 {
     memset(c, 0, sizeof *c);
@@ -134,6 +172,8 @@ void cursor_init(cursor *c, const quarry_index *ix, const term_info *ti)
     c->ndocs = ix->seg.ndocs;
     c->df = ti->df;
     c->nfull = ti->df / BITPACK_BLOCK;
+    c->max_tf = ti->max_tf;
+    c->min_dl = ti->min_dl;
     c->doc = CURSOR_END;
     if (c->df == 0)
         return;
@@ -150,6 +190,8 @@ void cursor_init(cursor *c, const quarry_index *ix, const term_info *ti)
         }
     }
     load_block(c, 0);
+    if (c->nfull == 0 && c->rc == QUARRY_OK)
+        tail_impacts(c);
 }
 
 void cursor_free(cursor *c)
@@ -179,15 +221,31 @@ void cursor_next_geq(cursor *c, uint32_t target)
         return;
     if (c->block < c->nfull && skip_last(c, c->block) < target) {
         /* Skip whole blocks: the first later block whose last docid reaches target. */
-        uint32_t b = c->block + 1;
-        while (b < c->nfull && skip_last(c, b) < target)
-            b++;
-        load_block(c, b);
+        load_block(c, find_block(c, c->block + 1, target));
         if (c->doc >= target)
             return;
     }
     while (c->doc < target)
         cursor_next(c);
+}
+
+void cursor_shallow(cursor *c, uint32_t target, uint32_t *upto, uint32_t *max_tf, uint32_t *min_dl)
+{
+    uint32_t b = c->sblock > c->block ? c->sblock : c->block;
+    if (b < c->nfull && skip_last(c, b) < target)
+        b = find_block(c, b + 1, target);
+    c->sblock = b;
+    if (b < c->nfull && c->doc != CURSOR_END) {
+        const uint8_t *e = c->area + (size_t)b * FORMAT_SKIP_ENTRY;
+        uint32_t last = load_u32le(e);
+        *upto = last >= target ? last : target; /* a wrong entry must not move upto back */
+        *max_tf = (uint32_t)e[12] | (uint32_t)e[13] << 8;
+        *min_dl = (uint32_t)e[14] | (uint32_t)e[15] << 8;
+        return;
+    }
+    *upto = CURSOR_END - 1;
+    *max_tf = c->max_tf;
+    *min_dl = c->min_dl;
 }
 
 /* Bounds of the position chunk of the loaded block. Returns 0 or -1. */

@@ -1,11 +1,21 @@
 /*
- * eval.c: query evaluation, document at a time. The query tree becomes a tree of scorers, each
- * positioned on a matching document and able to advance to the first match >= a target:
- *   term    one posting cursor;
- *   phrase  a conjunction of cursors (leapfrogging next_geq), then a check of positions;
- *   boolean required clauses leapfrog, optional ones are merged, excluded ones are probed.
- * Every match is scored with bm25.c and offered to a bounded min-heap holding the top k.
- * Scorers see postings only through cursor.c's interface.
+ * eval.c: the query algorithms. They see the query only as scorers (scorer.c: advance, score,
+ * bound) and keep the best k documents in a bounded min-heap, whose weakest score is the
+ * threshold a document must beat. Three strategies, chosen by the shape of the root:
+ *   exhaustive   every match is scored (counting, and k = 0);
+ *   MaxScore     a disjunction of optional clauses: clauses sorted by their largest score;
+ *                the weakest ones whose bounds together cannot beat the threshold are
+ *                "non-essential": candidates come only from the others, and the non-essential
+ *                ones are probed, best first, only while the candidate's score plus their
+ *                block-max bounds can still beat the threshold (Turtle and Flood's MaxScore
+ *                with block-max bounds, as in PISA and Lucene 9);
+ *   conjunction  required clauses leapfrog from the cheapest; windows of documents whose
+ *                block-max bounds cannot beat the threshold are skipped without decoding
+ *                (Lucene's block-max conjunction); optional clauses only add to the score.
+ * All strategies visit documents in increasing docid order, so a document scoring exactly the
+ * threshold never displaces a heap entry (ties rank the lower docid first). A document's score
+ * is always summed in the tree's own clause order, so pruned and exhaustive evaluation give
+ * bit-identical scores.
  */
 #include "internal.h"
 
@@ -15,301 +25,12 @@
 #include "common/alloc.h"
 #include "quarry/error.h"
 
-typedef enum skind { S_TERM, S_PHRASE, S_BOOL } skind;
-
-typedef struct scorer {
-    skind kind;                      /* which of the unions below is used */
-    uint32_t doc;                    /* current match, CURSOR_END when exhausted */
-    double idf;                      /* TERM: idf; PHRASE: sum of its terms' idfs */
-    cursor *curs;                    /* TERM: 1 cursor; PHRASE: one per term */
-    size_t ncurs;                    /* cursors in curs */
-    const uint32_t *offsets;         /* PHRASE: position of each term relative to the first */
-    uint32_t pfreq;                  /* PHRASE: occurrences of the phrase in doc */
-    struct scorer **must;            /* BOOL: required clauses */
-    struct scorer **should;          /* BOOL: optional clauses */
-    struct scorer **mustnot;         /* BOOL: excluded clauses */
-    size_t nmust, nshould, nmustnot; /* BOOL: clause counts */
-} scorer;
-
-typedef struct evalctx {
-    const quarry_index *ix; /* index searched */
-    const bm25 *p;          /* scoring parameters */
-    char *err;              /* message buffer */
-    size_t cap;             /* its size */
-    int rc;                 /* sticky error */
-} evalctx;
-
-static void scorer_free(scorer *s)
-{
-    if (!s)
-        return;
-    for (size_t i = 0; i < s->ncurs; i++)
-        cursor_free(&s->curs[i]);
-    alloc_free(s->curs);
-    for (size_t i = 0; i < s->nmust; i++)
-        scorer_free(s->must[i]);
-    for (size_t i = 0; i < s->nshould; i++)
-        scorer_free(s->should[i]);
-    for (size_t i = 0; i < s->nmustnot; i++)
-        scorer_free(s->mustnot[i]);
-    alloc_free(s->must);
-    alloc_free(s->should);
-    alloc_free(s->mustnot);
-    alloc_free(s);
-}
-
-/* The first cursor error in the tree, or QUARRY_OK. */
-static int scorer_rc(const scorer *s)
-{
-    for (size_t i = 0; i < s->ncurs; i++)
-        if (s->curs[i].rc)
-            return s->curs[i].rc;
-    int rc = QUARRY_OK;
-    for (size_t i = 0; !rc && i < s->nmust; i++)
-        rc = scorer_rc(s->must[i]);
-    for (size_t i = 0; !rc && i < s->nshould; i++)
-        rc = scorer_rc(s->should[i]);
-    for (size_t i = 0; !rc && i < s->nmustnot; i++)
-        rc = scorer_rc(s->mustnot[i]);
-    return rc;
-}
-
-static void advance(scorer *s, uint32_t target);
-
-/* Builds the scorer of a term or phrase node; starts it on its first match. */
-static scorer *build_leaf(evalctx *e, const qnode *n)
-{
-    scorer *s = alloc_array(1, sizeof *s);
-    if (!s || !(s->curs = alloc_array(n->nterms, sizeof *s->curs))) {
-        alloc_free(s);
-        e->rc = errmsg_set(e->err, e->cap, QUARRY_ENOMEM, "out of memory");
-        return NULL;
-    }
-    s->kind = n->kind == Q_TERM ? S_TERM : S_PHRASE;
-    s->offsets = n->offsets;
-    s->ncurs = n->nterms;
-    int missing = 0;
-    for (size_t i = 0; i < n->nterms; i++) {
-        term_info ti;
-        int found = index_lookup(e->ix, n->terms[i], n->lens[i], &ti, e->err, e->cap);
-        if (found < 0) {
-            e->rc = found;
-            scorer_free(s);
-            return NULL;
-        }
-        if (!found) {
-            memset(&ti, 0, sizeof ti);
-            missing = 1;
-        }
-        cursor_init(&s->curs[i], e->ix, &ti);
-        if (found)
-            s->idf += bm25_idf(e->p, ti.df);
-    }
-    if (missing) {
-        s->doc = CURSOR_END;
-        return s;
-    }
-    s->doc = 0;
-    advance(s, 0);
-    return s;
-}
-
-/* Appends scorer c to one of b's clause arrays (grown at powers of two). */
-static int push(scorer ***arr, size_t *n, scorer *c)
-{
-    if ((*n & (*n - 1)) == 0) {
-        scorer **a = alloc_resize(*arr, *n ? *n * 2 : 1, sizeof *a);
-        if (!a)
-            return QUARRY_ENOMEM;
-        *arr = a;
-    }
-    (*arr)[(*n)++] = c;
-    return QUARRY_OK;
-}
-
-static scorer *build(evalctx *e, const qnode *n)
-{
-    if (n->kind != Q_BOOL)
-        return build_leaf(e, n);
-    scorer *s = alloc_array(1, sizeof *s);
-    if (!s) {
-        e->rc = errmsg_set(e->err, e->cap, QUARRY_ENOMEM, "out of memory");
-        return NULL;
-    }
-    s->kind = S_BOOL;
-    for (size_t i = 0; i < n->nkids && !e->rc; i++) {
-        scorer *c = build(e, n->kids[i]);
-        if (!c)
-            break;
-        int rc = n->kids[i]->occur == Q_MUST     ? push(&s->must, &s->nmust, c)
-                 : n->kids[i]->occur == Q_SHOULD ? push(&s->should, &s->nshould, c)
-                                                 : push(&s->mustnot, &s->nmustnot, c);
-        if (rc) {
-            scorer_free(c);
-            e->rc = errmsg_set(e->err, e->cap, rc, "out of memory");
-        }
-    }
-    if (e->rc) {
-        scorer_free(s);
-        return NULL;
-    }
-    s->doc = 0;
-    advance(s, 0);
-    return s;
-}
-
-/* Is `want` among the sorted positions a[0..n)? */
-static int has_position(const uint32_t *a, uint32_t n, uint32_t want)
-{
-    uint32_t lo = 0, hi = n;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < want)
-            lo = mid + 1;
-        else if (a[mid] > want)
-            hi = mid;
-        else
-            return 1;
-    }
-    return 0;
-}
-
-/* Occurrences of the phrase in the document all of s's cursors are on. */
-static uint32_t phrase_freq(scorer *s)
-{
-    const uint32_t *first;
-    uint32_t nfirst = cursor_positions(&s->curs[0], &first), count = 0;
-    for (uint32_t k = 0; k < nfirst; k++) {
-        uint32_t start = first[k];
-        size_t i = 1;
-        for (; i < s->ncurs; i++) {
-            const uint32_t *pos;
-            uint32_t npos = cursor_positions(&s->curs[i], &pos);
-            if (start > UINT32_MAX - s->offsets[i] ||
-                !has_position(pos, npos, start + s->offsets[i]))
-                break;
-        }
-        if (i == s->ncurs)
-            count++;
-    }
-    return count;
-}
-
-/* Leapfrogs cursors (or scorers) to the first document >= target where all agree. */
-static uint32_t conj_cursors(cursor *c, size_t n, uint32_t target)
-{
-    uint32_t cand = target;
-    for (size_t i = 0; i < n;) {
-        cursor_next_geq(&c[i], cand);
-        uint32_t d = cursor_docid(&c[i]);
-        if (d == CURSOR_END)
-            return CURSOR_END;
-        if (d > cand) {
-            cand = d;
-            i = (i == 0) ? 1 : 0;
-            continue;
-        }
-        i++;
-    }
-    return cand;
-}
-
-static uint32_t conj_scorers(scorer **c, size_t n, uint32_t target)
-{
-    uint32_t cand = target;
-    for (size_t i = 0; i < n;) {
-        if (c[i]->doc < cand)
-            advance(c[i], cand);
-        uint32_t d = c[i]->doc;
-        if (d == CURSOR_END)
-            return CURSOR_END;
-        if (d > cand) {
-            cand = d;
-            i = (i == 0) ? 1 : 0;
-            continue;
-        }
-        i++;
-    }
-    return cand;
-}
-
-/* Is document d excluded by one of s's prohibited clauses? */
-static int excluded(scorer *s, uint32_t d)
-{
-    for (size_t i = 0; i < s->nmustnot; i++) {
-        if (s->mustnot[i]->doc < d)
-            advance(s->mustnot[i], d);
-        if (s->mustnot[i]->doc == d)
-            return 1;
-    }
-    return 0;
-}
-
-/* Moves s to its first match >= target (no-op if already there). */
-static void advance(scorer *s, uint32_t target)
-{
-    uint32_t cand = target;
-    switch (s->kind) {
-    case S_TERM:
-        cursor_next_geq(&s->curs[0], target);
-        s->doc = cursor_docid(&s->curs[0]);
-        return;
-    case S_PHRASE:
-        for (;;) {
-            cand = conj_cursors(s->curs, s->ncurs, cand);
-            if (cand == CURSOR_END || (s->pfreq = phrase_freq(s)) > 0)
-                break;
-            cand++;
-        }
-        s->doc = cand;
-        return;
-    case S_BOOL:
-        for (;;) {
-            if (s->nmust) {
-                cand = conj_scorers(s->must, s->nmust, cand);
-            } else if (s->nshould) {
-                uint32_t min = CURSOR_END;
-                for (size_t i = 0; i < s->nshould; i++) {
-                    if (s->should[i]->doc < cand)
-                        advance(s->should[i], cand);
-                    if (s->should[i]->doc < min)
-                        min = s->should[i]->doc;
-                }
-                cand = min;
-            } else {
-                cand = CURSOR_END;
-            }
-            if (cand == CURSOR_END || !excluded(s, cand))
-                break;
-            cand++;
-        }
-        s->doc = cand;
-        return;
-    }
-}
-
-static double score(const evalctx *e, scorer *s, uint32_t dl)
-{
-    switch (s->kind) {
-    case S_TERM:
-        return bm25_score(e->p, s->idf, cursor_freq(&s->curs[0]), dl);
-    case S_PHRASE:
-        return bm25_score(e->p, s->idf, s->pfreq, dl);
-    case S_BOOL: {
-        double sum = 0;
-        for (size_t i = 0; i < s->nmust; i++)
-            sum += score(e, s->must[i], dl);
-        for (size_t i = 0; i < s->nshould; i++) {
-            if (s->should[i]->doc < s->doc)
-                advance(s->should[i], s->doc);
-            if (s->should[i]->doc == s->doc)
-                sum += score(e, s->should[i], dl);
-        }
-        return sum;
-    }
-    }
-    return 0;
-}
+/* The best k hits so far: a min-heap on rank, weakest at h[0]. */
+typedef struct topk {
+    hit *h;   /* k slots */
+    size_t n; /* hits held */
+    size_t k; /* capacity, >= 1 */
+} topk;
 
 /* True if a ranks below b: lower score, or equal score and higher docid. */
 static int worse(const hit *a, const hit *b)
@@ -317,34 +38,43 @@ static int worse(const hit *a, const hit *b)
     return a->score < b->score || (a->score == b->score && a->doc > b->doc);
 }
 
-static void sift_down(hit *h, size_t n, size_t i)
+/* Score a new document must beat to enter; -1 (below every score) while the heap has room. */
+static double threshold(const topk *t)
 {
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < n && worse(&h[l], &h[m]))
-            m = l;
-        if (r < n && worse(&h[r], &h[m]))
-            m = r;
-        if (m == i)
-            return;
-        hit t = h[i];
-        h[i] = h[m];
-        h[m] = t;
-        i = m;
-    }
+    return t->n < t->k ? -1.0 : t->h[0].score;
 }
 
-static void sift_up(hit *h, size_t i)
+static void offer(topk *t, uint32_t doc, double score)
 {
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!worse(&h[i], &h[parent]))
-            return;
-        hit t = h[i];
-        h[i] = h[parent];
-        h[parent] = t;
-        i = parent;
+    hit h = {doc, score};
+    size_t i;
+    if (t->n < t->k) {
+        i = t->n++;
+        while (i > 0) { /* sift up */
+            size_t parent = (i - 1) / 2;
+            if (!worse(&h, &t->h[parent]))
+                break;
+            t->h[i] = t->h[parent];
+            i = parent;
+        }
+        t->h[i] = h;
+        return;
     }
+    if (!worse(&t->h[0], &h))
+        return;
+    for (i = 0;;) { /* sift down from the root */
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        const hit *best = &h;
+        if (l < t->n && worse(&t->h[l], best))
+            m = l, best = &t->h[l];
+        if (r < t->n && worse(&t->h[r], best))
+            m = r;
+        if (m == i)
+            break;
+        t->h[i] = t->h[m];
+        i = m;
+    }
+    t->h[i] = h;
 }
 
 static int cmp_rank(const void *a, const void *b)
@@ -353,45 +83,253 @@ static int cmp_rank(const void *a, const void *b)
     return worse(x, y) ? 1 : worse(y, x) ? -1 : 0;
 }
 
-int eval_top_k(const quarry_index *ix, const qnode *root, const bm25 *p, size_t k, hit *out,
-               size_t *nout, uint64_t *total, char *err, size_t cap)
+/* Scores every match of the root. Returns the number of matches. */
+static uint64_t run_exhaustive(const quarry_index *ix, scorer *s, topk *t)
 {
-    evalctx e = {ix, p, err, cap, QUARRY_OK};
-    *nout = 0;
-    *total = 0;
-    scorer *s = build(&e, root);
-    if (!s)
-        return e.rc;
-    size_t n = 0;
     uint64_t count = 0;
     while (s->doc != CURSOR_END) {
         uint32_t d = s->doc;
         count++;
-        if (k) {
-            hit h = {d, score(&e, s, index_doc_length(ix, d))};
-            if (n < k) {
-                out[n++] = h;
-                sift_up(out, n - 1);
-            } else if (worse(&out[0], &h)) {
-                out[0] = h;
-                sift_down(out, n, 0);
+        if (t->k)
+            offer(t, d, scorer_score(s, index_doc_length(ix, d)));
+        if (d == CURSOR_END - 1)
+            break;
+        scorer_advance(s, d + 1, 0.0);
+    }
+    return count;
+}
+
+/* Level a bound must reach for its documents to be visited: the threshold lowered by a
+ * relative 1e-12, far more than the rounding of any sum of up to QUERY_MAX_CLAUSES scores
+ * taken in another order (about 1e-13), so pruning never drops a document the exhaustive
+ * evaluation would keep. Negative while the heap has room: nothing is pruned then. */
+static double prune_level(const topk *t)
+{
+    double th = threshold(t);
+    return th < 0 ? th : th * (1.0 - 1e-12);
+}
+
+/* Per-query scratch of the pruning strategies, slices of one allocation sized by the
+ * number of clauses n of the root. */
+typedef struct scratch {
+    size_t *ord;   /* n clause indexes in the strategy's order */
+    double *key;   /* n sort keys */
+    double *sc;    /* n: score of each clause in the current document */
+    double *below; /* n + 1: MaxScore: sums of max_score of ord[0..i); conjunction: floors */
+    double *bb;    /* n: MaxScore: sums of block bounds of ord[0..i] */
+    char *hit;     /* n: whether the clause matches the current document */
+    scorer **lead; /* n: conjunction: required clauses in `ord` order */
+} scratch;
+
+/* Sorts idx[0..n) by key[idx] ascending, ties by index (insertion sort: queries are short,
+ * and a stable order keeps evaluation deterministic). */
+static void sort_by_key(size_t *idx, size_t n, const double *key)
+{
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && key[idx[j - 1]] > key[idx[j]]; j--) {
+            size_t x = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = x;
+        }
+}
+
+/* MaxScore over the root's optional clauses (the root has no required clause). Returns the
+ * number of matches seen. */
+static uint64_t run_maxscore(const quarry_index *ix, scorer *root, topk *t, scratch *w)
+{
+    size_t n = root->nshould, ness = 0;
+    scorer **cl = root->should;
+    for (size_t i = 0; i < n; i++)
+        w->key[i] = cl[i]->max_score;
+    sort_by_key(w->ord, n, w->key);
+    w->below[0] = 0;
+    for (size_t i = 0; i < n; i++)
+        w->below[i + 1] = w->below[i] + cl[w->ord[i]]->max_score;
+    double total_max = w->below[n];
+    uint64_t count = 0;
+    for (;;) {
+        double th = prune_level(t);
+        while (ness < n && w->below[ness + 1] <= th)
+            ness++; /* clause ord[ness] alone with the weaker ones cannot beat the threshold */
+        if (ness == n)
+            break;
+        uint32_t d = CURSOR_END;
+        for (size_t i = ness; i < n; i++)
+            if (cl[w->ord[i]]->doc < d)
+                d = cl[w->ord[i]]->doc;
+        if (d == CURSOR_END)
+            break;
+        if (!scorer_excluded(root, d)) {
+            uint32_t dl = index_doc_length(ix, d);
+            double sum = 0;
+            int alive = 1;
+            count++;
+            memset(w->hit, 0, n);
+            for (size_t i = ness; i < n; i++) {
+                size_t j = w->ord[i];
+                if (cl[j]->doc == d) {
+                    w->sc[j] = scorer_score(cl[j], dl);
+                    w->hit[j] = 1;
+                    sum += w->sc[j];
+                }
+            }
+            double acc = 0;
+            for (size_t i = 0; i < ness; i++) {
+                uint32_t upto;
+                w->bb[i] = acc += scorer_bound(cl[w->ord[i]], d, &upto);
+            }
+            for (size_t i = ness; i-- > 0;) { /* non-essential clauses, strongest first */
+                if (sum + w->bb[i] <= th) {
+                    alive = 0;
+                    break;
+                }
+                size_t j = w->ord[i];
+                scorer_advance(cl[j], d, 0.0);
+                if (cl[j]->doc == d) {
+                    w->sc[j] = scorer_score(cl[j], dl);
+                    w->hit[j] = 1;
+                    sum += w->sc[j];
+                }
+            }
+            if (alive) {
+                double score = 0;
+                for (size_t j = 0; j < n; j++)
+                    if (w->hit[j])
+                        score += w->sc[j];
+                offer(t, d, score);
             }
         }
         if (d == CURSOR_END - 1)
             break;
-        advance(s, d + 1);
+        /* A clause may pass documents where its score cannot lift the others' maxima above
+         * the threshold. */
+        th = prune_level(t);
+        for (size_t i = ness; i < n; i++) {
+            scorer *c = cl[w->ord[i]];
+            if (c->doc == d)
+                scorer_advance(c, d + 1, th - (total_max - c->max_score));
+        }
     }
-    int rc = scorer_rc(s);
-    scorer_free(s);
+    return count;
+}
+
+/* Block-max conjunction over the root's required clauses; optional ones add to the score.
+ * Returns the number of matches seen. */
+static uint64_t run_conjunction(const quarry_index *ix, scorer *root, topk *t, scratch *w)
+{
+    size_t nm = root->nmust, ns = root->nshould;
+    double max_must = 0, max_should = 0;
+    for (size_t i = 0; i < nm; i++) {
+        w->key[i] = (double)root->must[i]->cost;
+        max_must += root->must[i]->max_score;
+    }
+    for (size_t i = 0; i < ns; i++)
+        max_should += root->should[i]->max_score;
+    sort_by_key(w->ord, nm, w->key);
+    for (size_t i = 0; i < nm; i++)
+        w->lead[i] = root->must[w->ord[i]];
+    double total_max = max_must + max_should;
+    uint64_t count = 0;
+    uint32_t target = 0;
+    for (;;) {
+        double th = prune_level(t);
+        uint32_t upto = CURSOR_END - 1;
+        if (th >= 0) {
+            double ub = 0;
+            for (size_t i = 0; i < nm + ns; i++) {
+                scorer *c = i < nm ? root->must[i] : root->should[i - nm];
+                uint32_t u;
+                ub += scorer_bound(c, target, &u);
+                if (u < upto)
+                    upto = u;
+            }
+            if (ub <= th) { /* nothing in [target, upto] can beat the threshold */
+                if (upto >= CURSOR_END - 1)
+                    break;
+                target = upto + 1;
+                continue;
+            }
+            for (size_t i = 0; i < nm; i++)
+                w->below[i] = th - (total_max - w->lead[i]->max_score);
+        }
+        uint32_t d = scorer_conjunction(w->lead, nm, target, th >= 0 ? w->below : NULL);
+        if (d == CURSOR_END)
+            break;
+        if (d > upto) { /* past the window: bound the next one first */
+            target = d;
+            continue;
+        }
+        if (!scorer_excluded(root, d)) {
+            uint32_t dl = index_doc_length(ix, d);
+            double sum = 0;
+            count++;
+            for (size_t i = 0; i < nm; i++)
+                sum += scorer_score(root->must[i], dl);
+            if (ns && sum + max_should > th)
+                for (size_t i = 0; i < ns; i++) {
+                    scorer *c = root->should[i];
+                    scorer_advance(c, d, 0.0);
+                    if (c->doc == d)
+                        sum += scorer_score(c, dl);
+                }
+            if (ns == 0 || sum + max_should > th)
+                offer(t, d, sum);
+        }
+        if (d == CURSOR_END - 1)
+            break;
+        target = d + 1;
+    }
+    return count;
+}
+
+int eval_top_k(const quarry_index *ix, const qnode *root, const bm25 *p, size_t k, int count,
+               hit *out, size_t *nout, uint64_t *total, int *total_exact, char *err, size_t cap)
+{
+    topk t = {out, 0, k};
+    scorer *s = NULL;
+    void *mem = NULL;
+    *nout = 0;
+    *total = 0;
+    *total_exact = 1;
+    int rc = scorer_build(&s, ix, root, p, err, cap);
+    if (rc)
+        return rc;
+    size_t n = s->nmust > s->nshould ? s->nmust : s->nshould;
+    if (count || k == 0 || s->kind != S_BOOL || (s->nmust == 0 && s->nshould == 0)) {
+        *total = run_exhaustive(ix, s, &t);
+    } else {
+        /* Doubles first, then the narrower or equal types: every slice stays aligned. */
+        size_t bytes = (4 * n + 1) * sizeof(double) + n * (sizeof(size_t) + sizeof(scorer *) + 1);
+        if (!(mem = alloc_bytes(bytes))) {
+            rc = errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
+            goto done;
+        }
+        scratch w;
+        w.key = mem;
+        w.sc = w.key + n;
+        w.bb = w.sc + n;
+        w.below = w.bb + n;
+        w.ord = (size_t *)(w.below + n + 1);
+        w.lead = (scorer **)(w.ord + n);
+        w.hit = (char *)(w.lead + n);
+        *total = s->nmust ? run_conjunction(ix, s, &t, &w) : run_maxscore(ix, s, &t, &w);
+        *total_exact = t.n < t.k; /* the threshold never rose: nothing was skipped */
+    }
+    rc = scorer_rc(s);
     if (rc) {
         char name[512];
         index_file_name(ix, SEG_POST, name, sizeof name);
-        return rc == QUARRY_ECORRUPT
-                   ? errmsg_set(err, cap, rc, "%s (or its .pos file): corrupt posting list", name)
-                   : errmsg_set(err, cap, rc, "out of memory");
+        rc = rc == QUARRY_ECORRUPT
+                 ? errmsg_set(err, cap, rc, "%s (or its .pos file): corrupt posting list", name)
+                 : errmsg_set(err, cap, rc, "out of memory");
+        goto done;
     }
-    qsort(out, n, sizeof *out, cmp_rank);
-    *nout = n;
-    *total = count;
-    return QUARRY_OK;
+    qsort(out, t.n, sizeof *out, cmp_rank);
+    *nout = t.n;
+done:
+    alloc_free(mem);
+    scorer_free(s);
+    return rc;
 }

@@ -6,7 +6,8 @@
  *   cursor.c   posting cursors, the only view of postings that query code has
  *   bm25.c     the scoring function
  *   query.c    query text -> query tree (Lucene classic syntax subset)
- *   eval.c     query tree -> scorers over cursors -> top-k heap
+ *   scorer.c   query tree -> scorers over cursors (advance, score, block-max bounds)
+ *   eval.c     the query algorithms: scorers -> top-k heap (exhaustive, MaxScore, conjunction)
  *   snippet.c  best passage of a document's text, with matched words marked
  *   searcher.c quarry_searcher and quarry_results (public API)
  */
@@ -136,6 +137,9 @@ typedef struct cursor {
     uint32_t ndocs;          /* documents in the segment (docids must stay below) */
     uint32_t df;             /* postings */
     uint32_t nfull;          /* full blocks (df / 128); block nfull is the tail */
+    uint32_t max_tf;         /* largest tf of the list (for df < 128: of the tail, read at init) */
+    uint32_t min_dl;         /* smallest length of a document of the list (likewise) */
+    uint32_t sblock;         /* block cursor_shallow last looked at (>= block) */
     size_t tail_off;         /* offset of the tail postings in area */
     uint32_t tail_pos_off;   /* offset of the tail's position chunk in pos_area */
     uint32_t block;          /* block loaded in docs/freqs */
@@ -175,6 +179,16 @@ static inline uint32_t cursor_freq(const cursor *c)
 {
     return c->freq;
 }
+
+/*
+ * Impacts of the postings from `target` on, read from the skip entries without decoding or
+ * moving the cursor: *max_tf and *min_dl (saturated at 65535 as stored; 65535 reads as tf
+ * unbounded) hold for every posting in [target, *upto], *upto >= target the last docid of that
+ * block (CURSOR_END - 1 for the tail, whose impacts are the whole list's). target must not
+ * be below the current docid. For an exhausted cursor *upto is CURSOR_END - 1 and the impacts
+ * are those of the list.
+ */
+void cursor_shallow(cursor *c, uint32_t target, uint32_t *upto, uint32_t *max_tf, uint32_t *min_dl);
 
 /*
  * Positions of the term in the current document, increasing. *out is valid until the cursor
@@ -230,6 +244,75 @@ int query_parse(qnode **out, analyzer *an, const char *q, size_t len, int defaul
 /* Frees a tree. NULL is a no-op. */
 void query_free(qnode *n);
 
+/* ===== scorer ============================================================================ */
+
+typedef enum skind { S_TERM, S_PHRASE, S_BOOL } skind;
+
+/*
+ * A node of the query as an iterator over its matching documents (scorer.c). The fields
+ * below the first four are the node's own; query algorithms read doc, max_score, cost and the
+ * clause arrays of the root, and move scorers only through the functions that follow.
+ */
+typedef struct scorer {
+    skind kind;                      /* which of the unions below is used */
+    uint32_t doc;                    /* current match, CURSOR_END when exhausted */
+    double max_score;                /* upper bound of its score in any document */
+    uint64_t cost;                   /* upper bound of its matches (for ordering clauses) */
+    const quarry_index *ix;          /* index searched */
+    const bm25 *p;                   /* scoring parameters */
+    double idf;                      /* TERM: idf; PHRASE: sum of its terms' idfs */
+    cursor *curs;                    /* TERM: 1 cursor; PHRASE: one per term, in phrase order */
+    uint32_t *order;                 /* PHRASE: indexes of curs by increasing df */
+    size_t ncurs;                    /* cursors in curs */
+    const uint32_t *offsets;         /* PHRASE: position of each term relative to the first */
+    uint32_t pfreq;                  /* PHRASE: occurrences of the phrase in doc */
+    struct scorer **must;            /* BOOL: required clauses */
+    struct scorer **should;          /* BOOL: optional clauses */
+    struct scorer **mustnot;         /* BOOL: excluded clauses */
+    size_t nmust, nshould, nmustnot; /* BOOL: clause counts */
+} scorer;
+
+/*
+ * Builds the scorers of the tree `root` over `ix` (p must outlive them), each positioned on
+ * its first match. Returns QUARRY_OK, QUARRY_ECORRUPT or QUARRY_ENOMEM (message in err).
+ */
+int scorer_build(scorer **out, const quarry_index *ix, const qnode *root, const bm25 *p, char *err,
+                 size_t cap);
+
+/* Frees a tree of scorers. NULL is a no-op. */
+void scorer_free(scorer *s);
+
+/* The first cursor error in the tree (QUARRY_ECORRUPT or QUARRY_ENOMEM), or QUARRY_OK. */
+int scorer_rc(const scorer *s);
+
+/*
+ * Moves s to its first match >= target; no-op if it is already there. With floor > 0 it may
+ * also pass matches whose score in s is <= floor (weak blocks of a term, phrase candidates
+ * that could not score above it): callers use this only where such documents cannot enter
+ * the top k. floor <= 0: every match is visited.
+ */
+void scorer_advance(scorer *s, uint32_t target, double floor);
+
+/* BM25 score of s in its current document, whose length is dl. */
+double scorer_score(scorer *s, uint32_t dl);
+
+/*
+ * Upper bound of s's score in every document of [target, *upto] (*upto >= target), from
+ * skip impacts; does not move s (target >= s->doc is not required). 0 when s is exhausted.
+ */
+double scorer_bound(scorer *s, uint32_t target, uint32_t *upto);
+
+/* Is document d matched by one of s's excluded clauses? (Moves those clauses to d.) */
+int scorer_excluded(scorer *s, uint32_t d);
+
+/* Leapfrogs c[0..n) to the first document >= target that all match (CURSOR_END if none),
+ * advancing c[i] with floors[i] (all 0 when floors is NULL). */
+uint32_t scorer_conjunction(scorer **c, size_t n, uint32_t target, const double *floors);
+
+/* Upper bound, slightly inflated for rounding, of a BM25 score with weight idf, tf <= max_tf
+ * (65535: unbounded) and dl >= min_dl. 0 when max_tf is 0. */
+double scorer_impact_bound(const bm25 *p, double idf, uint32_t max_tf, uint32_t min_dl);
+
 /* ===== eval ============================================================================== */
 
 /* A scored document. */
@@ -239,12 +322,15 @@ typedef struct hit {
 } hit;
 
 /*
- * Evaluates `root` exhaustively over the index and keeps the k best hits (score descending,
- * docid ascending on ties) in out[0..*nout). *total receives the number of matching documents.
- * out has room for k hits. Returns QUARRY_OK, QUARRY_ECORRUPT or QUARRY_ENOMEM (message in err).
+ * Evaluates `root` over the index and keeps the k best hits (score descending, docid
+ * ascending on ties) in out[0..*nout); out has room for k hits. The top k is exact; with
+ * `count` every match is scored and *total is the number of matching documents
+ * (*total_exact = 1); without it, documents that cannot enter the top k are skipped (dynamic
+ * pruning), *total counts the matches that were seen, and *total_exact says whether that is
+ * all of them. Returns QUARRY_OK, QUARRY_ECORRUPT or QUARRY_ENOMEM (message in err).
  */
-int eval_top_k(const quarry_index *ix, const qnode *root, const bm25 *p, size_t k, hit *out,
-               size_t *nout, uint64_t *total, char *err, size_t cap);
+int eval_top_k(const quarry_index *ix, const qnode *root, const bm25 *p, size_t k, int count,
+               hit *out, size_t *nout, uint64_t *total, int *total_exact, char *err, size_t cap);
 
 /* ===== snippet =========================================================================== */
 

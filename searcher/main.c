@@ -28,6 +28,8 @@ static void usage(FILE *out)
           "options:\n"
           "  -k N           number of results (default 10)\n"
           "  --and          all words are required unless marked otherwise\n"
+          "  --count        count every matching document exactly (slower: scores them all;\n"
+          "                 otherwise the count may read \"at least N\")\n"
           "  --json         one JSON object per hit on standard output\n"
           "  --k1 X, --b X  BM25 parameters (default 1.2 and 0.75)\n"
           "  --no-snippets  do not read document text\n"
@@ -149,6 +151,8 @@ int main(int argc, char **argv)
             json = 1;
         } else if (!strcmp(a, "--and")) {
             o.default_and = 1;
+        } else if (!strcmp(a, "--count")) {
+            o.count = 1;
         } else if (!strcmp(a, "--no-snippets")) {
             o.snippet_bytes = 0;
         } else if (!strcmp(a, "--info")) {
@@ -282,7 +286,8 @@ int main(int argc, char **argv)
         if (total == 0)
             printf("no results (%.2f ms)\n", ms);
         else
-            printf("%zu of %llu matching document%s (%.2f ms)\n", n, (unsigned long long)total,
+            printf("%zu of %s%llu matching document%s (%.2f ms)\n", n,
+                   quarry_results_total_is_exact(r) ? "" : "at least ", (unsigned long long)total,
                    total == 1 ? "" : "s", ms);
     }
     status = 0;

@@ -31,7 +31,8 @@ typedef struct result_hit {
 struct quarry_results {
     result_hit *hits; /* best first */
     size_t n;         /* hits */
-    uint64_t total;   /* matching documents */
+    uint64_t total;   /* matching documents (a lower bound unless total_exact) */
+    int total_exact;  /* total counts every match */
 };
 
 int quarry_searcher_create(quarry_searcher **out, quarry_index *ix)
@@ -108,7 +109,8 @@ int quarry_searcher_search(quarry_results **out, quarry_searcher *s, const char 
     bm25 p = {o->k1, o->b, (double)ix->seg.ndocs,
               ix->seg.ndocs ? (double)ix->seg.tokens / ix->seg.ndocs : 0.0};
     size_t n;
-    rc = eval_top_k(ix, root, &p, o->k, hits, &n, &r->total, s->err, sizeof s->err);
+    rc = eval_top_k(ix, root, &p, o->k, o->count, hits, &n, &r->total, &r->total_exact, s->err,
+                    sizeof s->err);
     if (rc)
         goto done;
     if (n && !(r->hits = alloc_array(n, sizeof *r->hits))) {
@@ -162,6 +164,11 @@ size_t quarry_results_size(const quarry_results *r)
 uint64_t quarry_results_total(const quarry_results *r)
 {
     return r ? r->total : 0;
+}
+
+int quarry_results_total_is_exact(const quarry_results *r)
+{
+    return r ? r->total_exact : 0;
 }
 
 int quarry_results_get(quarry_hit *out, const quarry_results *r, size_t i)

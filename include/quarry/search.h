@@ -35,8 +35,9 @@
  * with N documents, n of them containing t, tf the occurrences of t in the document, dl its
  * length in tokens and avgdl the mean length. A phrase counts as one pseudo-term: tf is its
  * number of occurrences and its idf the sum of its terms' idfs. Equal scores rank the lower
- * internal document id (earlier indexed document) first. Results are exact: every matching
- * document is scored.
+ * internal document id (earlier indexed document) first. The top k is exact: the same hits
+ * and scores as scoring every matching document, although documents that cannot enter the
+ * top k are skipped (block-max dynamic pruning; see quarry_search_options.count).
  */
 #ifndef QUARRY_SEARCH_H
 #define QUARRY_SEARCH_H
@@ -122,11 +123,14 @@ typedef struct quarry_search_options {
     double k1;            /* BM25 term-frequency saturation, >= 0 (default 1.2) */
     double b;             /* BM25 length normalisation, 0..1 (default 0.75) */
     size_t snippet_bytes; /* target snippet length in bytes; 0: no snippets */
+    int count;            /* nonzero: count every matching document exactly (scores them
+                             all: slower); zero: skip documents that cannot enter the top k,
+                             so the total may be a lower bound */
 } quarry_search_options;
 
 #define QUARRY_SEARCH_OPTIONS_INIT                                                                 \
     {                                                                                              \
-        10, 0, 1.2, 0.75, 240                                                                      \
+        10, 0, 1.2, 0.75, 240, 0                                                                   \
     }
 
 /*
@@ -168,8 +172,15 @@ typedef struct quarry_hit {
 /* Number of hits in `r` (at most k). */
 size_t quarry_results_size(const quarry_results *r);
 
-/* Number of documents that match the query (exact). */
+/*
+ * Number of documents that match the query: exact when quarry_results_total_is_exact says so
+ * (always with the `count` option, or when fewer than k documents match), otherwise a lower
+ * bound: the matches the search looked at before skipping the rest ("at least N").
+ */
 uint64_t quarry_results_total(const quarry_results *r);
+
+/* 1 if quarry_results_total is the exact number of matches, 0 if it is a lower bound. */
+int quarry_results_total_is_exact(const quarry_results *r);
 
 /*
  * Fills *out with hit `i` (0 = best). Returns QUARRY_OK, or QUARRY_ERROR if i is out of range.

@@ -113,6 +113,7 @@ golden words "$IX" 'embassy reopening'
 golden phrase "$IX" '"embassy reopening"'
 golden phrase-stems "$IX" '"reopening embassy"'
 golden k2 -k 2 "$IX" 'embassy reopening'
+golden k2-count -k 2 --count "$IX" 'embassy reopening'
 golden k0 -k 0 "$IX" maduro
 golden and --and "$IX" 'embassy reopening oil'
 golden boolean "$IX" '+(embassy OR diplomats) -reuters'

@@ -721,9 +721,11 @@ static void test_threads(void **state)
     quarry_searcher *s = NULL;
     assert_int_equal(quarry_searcher_create(&s, ix), QUARRY_OK);
     uint64_t first = 0;
+    quarry_search_options o = QUARRY_SEARCH_OPTIONS_INIT;
+    o.count = 1;
     for (int i = 0; i < 50; i++) {
         quarry_results *r = NULL;
-        assert_int_equal(quarry_searcher_search(&r, s, "evens saturate", 14, NULL), QUARRY_OK);
+        assert_int_equal(quarry_searcher_search(&r, s, "evens saturate", 14, &o), QUARRY_OK);
         if (i == 0)
             first = quarry_results_total(r);
         assert_int_equal(quarry_results_total(r), first);

@@ -1,0 +1,470 @@
+/*
+ * scorer.c: the query tree as a tree of scorers, the layer between posting cursors and the
+ * query algorithms of eval.c. Each scorer is positioned on a matching document and can
+ *   advance   move to its first match >= a target, optionally skipping documents whose score
+ *             in this scorer cannot exceed a floor (dynamic pruning: whole blocks of a term
+ *             through their impacts, phrase candidates before their positions are read);
+ *   score     give the BM25 score of the current document;
+ *   bound     give, without moving, an upper bound of its score over a window of documents
+ *             starting at a target, from the cursors' skip impacts (block-max).
+ * Kinds: a term (one cursor); a phrase (a conjunction of cursors, leapfrogging from the rarest,
+ * then a check of positions anchored on the term with the fewest occurrences); a boolean
+ * (required clauses leapfrog, optional ones are merged, excluded ones are probed).
+ *
+ * Bounds are inflated by BOUND_SLACK so that pruning never drops a document because of the
+ * rounding of a sum taken in another order: every comparison "bound <= threshold" that
+ * prunes is then safe for sums of up to QUERY_MAX_CLAUSES terms.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "quarry/error.h"
+
+#define BOUND_SLACK  (1.0 + 1e-9)
+#define TF_UNBOUNDED 65535u /* a saturated impact: tf may be anything */
+
+double scorer_impact_bound(const bm25 *p, double idf, uint32_t max_tf, uint32_t min_dl)
+{
+    if (max_tf == 0)
+        return 0.0;
+    if (max_tf >= TF_UNBOUNDED) /* the limit of the score as tf grows */
+        return idf * BOUND_SLACK;
+    return bm25_score(p, idf, max_tf, min_dl) * BOUND_SLACK;
+}
+
+void scorer_free(scorer *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->ncurs; i++)
+        cursor_free(&s->curs[i]);
+    alloc_free(s->curs);
+    alloc_free(s->order);
+    for (size_t i = 0; i < s->nmust; i++)
+        scorer_free(s->must[i]);
+    for (size_t i = 0; i < s->nshould; i++)
+        scorer_free(s->should[i]);
+    for (size_t i = 0; i < s->nmustnot; i++)
+        scorer_free(s->mustnot[i]);
+    alloc_free(s->must);
+    alloc_free(s->should);
+    alloc_free(s->mustnot);
+    alloc_free(s);
+}
+
+int scorer_rc(const scorer *s)
+{
+    for (size_t i = 0; i < s->ncurs; i++)
+        if (s->curs[i].rc)
+            return s->curs[i].rc;
+    int rc = QUARRY_OK;
+    for (size_t i = 0; !rc && i < s->nmust; i++)
+        rc = scorer_rc(s->must[i]);
+    for (size_t i = 0; !rc && i < s->nshould; i++)
+        rc = scorer_rc(s->should[i]);
+    for (size_t i = 0; !rc && i < s->nmustnot; i++)
+        rc = scorer_rc(s->mustnot[i]);
+    return rc;
+}
+
+typedef struct buildctx {
+    const quarry_index *ix; /* index searched */
+    const bm25 *p;          /* scoring parameters */
+    char *err;              /* message buffer */
+    size_t cap;             /* its size */
+    int rc;                 /* sticky error */
+} buildctx;
+
+static void seek(scorer *s, uint32_t target, double floor);
+
+/* Sorts a phrase's cursor indexes by increasing df (insertion sort: phrases are short). */
+static void sort_order(uint32_t *order, size_t n, const cursor *curs)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && curs[order[j - 1]].df > curs[order[j]].df; j--) {
+            uint32_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+}
+
+/* Builds the scorer of a term or phrase node; starts it on its first match. */
+static scorer *build_leaf(buildctx *e, const qnode *n)
+{
+    scorer *s = alloc_array(1, sizeof *s);
+    if (!s || !(s->curs = alloc_array(n->nterms, sizeof *s->curs)) ||
+        !(s->order = alloc_array(n->nterms, sizeof *s->order))) {
+        if (s)
+            alloc_free(s->curs);
+        alloc_free(s);
+        e->rc = errmsg_set(e->err, e->cap, QUARRY_ENOMEM, "out of memory");
+        return NULL;
+    }
+    s->kind = n->kind == Q_TERM ? S_TERM : S_PHRASE;
+    s->ix = e->ix;
+    s->p = e->p;
+    s->offsets = n->offsets;
+    s->ncurs = n->nterms;
+    int missing = 0;
+    uint32_t max_tf = UINT32_MAX, min_dl = 0;
+    for (size_t i = 0; i < n->nterms; i++) {
+        term_info ti;
+        int found = index_lookup(e->ix, n->terms[i], n->lens[i], &ti, e->err, e->cap);
+        if (found < 0) {
+            e->rc = found;
+            scorer_free(s);
+            return NULL;
+        }
+        if (!found) {
+            memset(&ti, 0, sizeof ti);
+            missing = 1;
+        }
+        cursor_init(&s->curs[i], e->ix, &ti);
+        s->order[i] = (uint32_t)i;
+        if (found)
+            s->idf += bm25_idf(e->p, ti.df);
+        /* A phrase occurs in a document at most as often as its rarest word there, and the
+         * document is at least as long as the longest of the shortest documents. */
+        if (s->curs[i].max_tf < max_tf)
+            max_tf = s->curs[i].max_tf;
+        if (s->curs[i].min_dl > min_dl)
+            min_dl = s->curs[i].min_dl;
+    }
+    sort_order(s->order, s->ncurs, s->curs);
+    if (missing) {
+        s->doc = CURSOR_END;
+        return s;
+    }
+    s->cost = s->curs[s->order[0]].df;
+    s->max_score = scorer_impact_bound(e->p, s->idf, max_tf, min_dl);
+    seek(s, 0, 0.0);
+    return s;
+}
+
+/* Appends scorer c to one of b's clause arrays (grown at powers of two). */
+static int push(scorer ***arr, size_t *n, scorer *c)
+{
+    if ((*n & (*n - 1)) == 0) {
+        scorer **a = alloc_resize(*arr, *n ? *n * 2 : 1, sizeof *a);
+        if (!a)
+            return QUARRY_ENOMEM;
+        *arr = a;
+    }
+    (*arr)[(*n)++] = c;
+    return QUARRY_OK;
+}
+
+static scorer *build(buildctx *e, const qnode *n)
+{
+    if (n->kind != Q_BOOL)
+        return build_leaf(e, n);
+    scorer *s = alloc_array(1, sizeof *s);
+    if (!s) {
+        e->rc = errmsg_set(e->err, e->cap, QUARRY_ENOMEM, "out of memory");
+        return NULL;
+    }
+    s->kind = S_BOOL;
+    s->ix = e->ix;
+    s->p = e->p;
+    for (size_t i = 0; i < n->nkids && !e->rc; i++) {
+        scorer *c = build(e, n->kids[i]);
+        if (!c)
+            break;
+        int rc = n->kids[i]->occur == Q_MUST     ? push(&s->must, &s->nmust, c)
+                 : n->kids[i]->occur == Q_SHOULD ? push(&s->should, &s->nshould, c)
+                                                 : push(&s->mustnot, &s->nmustnot, c);
+        if (rc) {
+            scorer_free(c);
+            e->rc = errmsg_set(e->err, e->cap, rc, "out of memory");
+        }
+    }
+    if (e->rc) {
+        scorer_free(s);
+        return NULL;
+    }
+    /* Cost: what the clause that drives the iteration may yield. */
+    uint64_t should_cost = 0, must_cost = UINT64_MAX;
+    for (size_t i = 0; i < s->nmust; i++) {
+        s->max_score += s->must[i]->max_score;
+        if (s->must[i]->cost < must_cost)
+            must_cost = s->must[i]->cost;
+    }
+    for (size_t i = 0; i < s->nshould; i++) {
+        s->max_score += s->should[i]->max_score;
+        should_cost += s->should[i]->cost;
+    }
+    s->cost = s->nmust ? must_cost : should_cost;
+    seek(s, 0, 0.0);
+    return s;
+}
+
+int scorer_build(scorer **out, const quarry_index *ix, const qnode *root, const bm25 *p, char *err,
+                 size_t cap)
+{
+    buildctx e = {ix, p, err, cap, QUARRY_OK};
+    *out = build(&e, root);
+    return *out ? QUARRY_OK : e.rc;
+}
+
+/* Is `want` among the sorted positions a[0..n)? */
+static int has_position(const uint32_t *a, uint32_t n, uint32_t want)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < want)
+            lo = mid + 1;
+        else if (a[mid] > want)
+            hi = mid;
+        else
+            return 1;
+    }
+    return 0;
+}
+
+/* Occurrences of the phrase in the document all of s's cursors are on. Each occurrence of
+ * the word with the fewest occurrences here (the anchor) proposes a start, which every other
+ * word must confirm. */
+static uint32_t phrase_freq(scorer *s)
+{
+    size_t a = 0;
+    for (size_t i = 1; i < s->ncurs; i++)
+        if (cursor_freq(&s->curs[i]) < cursor_freq(&s->curs[a]))
+            a = i;
+    const uint32_t *anchor;
+    uint32_t nanchor = cursor_positions(&s->curs[a], &anchor), count = 0;
+    for (uint32_t k = 0; k < nanchor; k++) {
+        if (anchor[k] < s->offsets[a])
+            continue; /* the phrase would start before the document */
+        uint32_t start = anchor[k] - s->offsets[a];
+        size_t i = 0;
+        for (; i < s->ncurs; i++) {
+            if (i == a)
+                continue;
+            const uint32_t *pos;
+            uint32_t npos = cursor_positions(&s->curs[i], &pos);
+            if (start > UINT32_MAX - s->offsets[i] ||
+                !has_position(pos, npos, start + s->offsets[i]))
+                break;
+        }
+        if (i == s->ncurs)
+            count++;
+    }
+    return count;
+}
+
+/* Leapfrogs a phrase's cursors, rarest first, to the first document >= target where all
+ * agree. */
+static uint32_t conj_cursors(scorer *s, uint32_t target)
+{
+    uint32_t cand = target;
+    for (size_t k = 0; k < s->ncurs && cand != CURSOR_END;) {
+        cursor *c = &s->curs[s->order[k]];
+        cursor_next_geq(c, cand);
+        uint32_t d = cursor_docid(c);
+        if (d > cand) {
+            cand = d;
+            k = (k == 0) ? 1 : 0;
+            continue;
+        }
+        k++;
+    }
+    return cand;
+}
+
+/* Leapfrogs scorers to the first document >= target where all agree; floors[i] (or 0 for
+ * none, when floors is NULL) is passed to each scorer's advance. */
+uint32_t scorer_conjunction(scorer **c, size_t n, uint32_t target, const double *floors)
+{
+    uint32_t cand = target;
+    for (size_t i = 0; i < n && cand != CURSOR_END;) {
+        if (c[i]->doc < cand)
+            scorer_advance(c[i], cand, floors ? floors[i] : 0.0);
+        uint32_t d = c[i]->doc;
+        if (d > cand) {
+            cand = d;
+            i = (i == 0) ? 1 : 0;
+            continue;
+        }
+        i++;
+    }
+    return cand;
+}
+
+int scorer_excluded(scorer *s, uint32_t d)
+{
+    for (size_t i = 0; i < s->nmustnot; i++) {
+        if (s->mustnot[i]->doc < d)
+            scorer_advance(s->mustnot[i], d, 0.0);
+        if (s->mustnot[i]->doc == d)
+            return 1;
+    }
+    return 0;
+}
+
+/* Impacts of a phrase over the window from target: the bound of its rarest-in-the-window word
+ * and the longest shortest document, valid up to the first window end. */
+static double phrase_bound(scorer *s, uint32_t target, uint32_t *upto)
+{
+    uint32_t end = CURSOR_END - 1, max_tf = UINT32_MAX, min_dl = 0;
+    for (size_t i = 0; i < s->ncurs; i++) {
+        cursor *c = &s->curs[i];
+        uint32_t u, t, l;
+        cursor_shallow(c, target > c->doc ? target : c->doc, &u, &t, &l);
+        if (u < end)
+            end = u;
+        if (t < max_tf)
+            max_tf = t;
+        if (l > min_dl)
+            min_dl = l;
+    }
+    *upto = end;
+    return scorer_impact_bound(s->p, s->idf, max_tf, min_dl);
+}
+
+double scorer_bound(scorer *s, uint32_t target, uint32_t *upto)
+{
+    *upto = CURSOR_END - 1;
+    if (s->doc == CURSOR_END)
+        return 0.0;
+    switch (s->kind) {
+    case S_TERM: {
+        cursor *c = &s->curs[0];
+        uint32_t t, l;
+        cursor_shallow(c, target > c->doc ? target : c->doc, upto, &t, &l);
+        return scorer_impact_bound(s->p, s->idf, t, l);
+    }
+    case S_PHRASE:
+        return phrase_bound(s, target, upto);
+    case S_BOOL: {
+        double sum = 0;
+        for (size_t i = 0; i < s->nmust + s->nshould; i++) {
+            scorer *c = i < s->nmust ? s->must[i] : s->should[i - s->nmust];
+            uint32_t u;
+            sum += scorer_bound(c, target, &u);
+            if (u < *upto)
+                *upto = u;
+        }
+        return sum;
+    }
+    }
+    return 0.0;
+}
+
+/* Moves a term scorer past blocks whose impacts cannot beat `floor`. */
+static void skip_weak_blocks(scorer *s, double floor)
+{
+    cursor *c = &s->curs[0];
+    while (c->doc != CURSOR_END) {
+        uint32_t upto, t, l;
+        cursor_shallow(c, c->doc, &upto, &t, &l);
+        if (scorer_impact_bound(s->p, s->idf, t, l) > floor)
+            return;
+        if (upto >= CURSOR_END - 1) {
+            s->doc = CURSOR_END; /* nothing left can compete: the cursor is not read again */
+            return;
+        }
+        cursor_next_geq(c, upto + 1);
+    }
+}
+
+/* Moves a phrase scorer to its first match >= target whose score may exceed floor. */
+static void advance_phrase(scorer *s, uint32_t target, double floor)
+{
+    uint32_t cand = target;
+    for (;;) {
+        cand = conj_cursors(s, cand);
+        if (cand == CURSOR_END)
+            break;
+        if (floor > 0) {
+            uint32_t upto;
+            if (phrase_bound(s, cand, &upto) <= floor) { /* the whole window is weak */
+                cand = upto >= CURSOR_END - 1 ? CURSOR_END : upto + 1;
+                continue;
+            }
+            uint32_t min_tf = UINT32_MAX;
+            for (size_t i = 0; i < s->ncurs; i++)
+                if (cursor_freq(&s->curs[i]) < min_tf)
+                    min_tf = cursor_freq(&s->curs[i]);
+            if (scorer_impact_bound(s->p, s->idf, min_tf, index_doc_length(s->ix, cand)) <= floor) {
+                cand++; /* weak even if every occurrence formed the phrase: positions unread */
+                continue;
+            }
+        }
+        if ((s->pfreq = phrase_freq(s)) > 0)
+            break;
+        cand++;
+    }
+    s->doc = cand;
+}
+
+/* Positions s on its first match >= target (whatever its current document). */
+static void seek(scorer *s, uint32_t target, double floor)
+{
+    uint32_t cand = target;
+    switch (s->kind) {
+    case S_TERM:
+        cursor_next_geq(&s->curs[0], target);
+        s->doc = cursor_docid(&s->curs[0]);
+        if (floor > 0)
+            skip_weak_blocks(s, floor);
+        return;
+    case S_PHRASE:
+        advance_phrase(s, target, floor);
+        return;
+    case S_BOOL:
+        for (;;) {
+            if (s->nmust) {
+                cand = scorer_conjunction(s->must, s->nmust, cand, NULL);
+            } else if (s->nshould) {
+                uint32_t min = CURSOR_END;
+                for (size_t i = 0; i < s->nshould; i++) {
+                    if (s->should[i]->doc < cand)
+                        scorer_advance(s->should[i], cand, 0.0);
+                    if (s->should[i]->doc < min)
+                        min = s->should[i]->doc;
+                }
+                cand = min;
+            } else {
+                cand = CURSOR_END;
+            }
+            if (cand == CURSOR_END || !scorer_excluded(s, cand))
+                break;
+            cand++;
+        }
+        s->doc = cand;
+        return;
+    }
+}
+
+void scorer_advance(scorer *s, uint32_t target, double floor)
+{
+    if (s->doc < target)
+        seek(s, target, floor);
+}
+
+double scorer_score(scorer *s, uint32_t dl)
+{
+    switch (s->kind) {
+    case S_TERM:
+        return bm25_score(s->p, s->idf, cursor_freq(&s->curs[0]), dl);
+    case S_PHRASE:
+        return bm25_score(s->p, s->idf, s->pfreq, dl);
+    case S_BOOL: {
+        double sum = 0;
+        for (size_t i = 0; i < s->nmust; i++)
+            sum += scorer_score(s->must[i], dl);
+        for (size_t i = 0; i < s->nshould; i++) {
+            if (s->should[i]->doc < s->doc)
+                scorer_advance(s->should[i], s->doc, 0.0);
+            if (s->should[i]->doc == s->doc)
+                sum += scorer_score(s->should[i], dl);
+        }
+        return sum;
+    }
+    }
+    return 0;
+}
