@@ -1202,6 +1202,7 @@ static int cmd_search(int argc, char **argv)
     cfg.opts.k = k;
     cfg.opts.default_and = and_mode;
     cfg.opts.snippet_bytes = 0; /* timing covers ranking, not snippets */
+    cfg.opts.titles = 0;        /* ids only, as the peers return */
     cfg.peer = peer;
 
     host_info host;

@@ -1,5 +1,5 @@
 /*
- * format.h: on-disk constants of the quarry index, format version 1. docs/FORMAT.md is the
+ * format.h: on-disk constants of the quarry index, format version 2. docs/FORMAT.md is the
  * full specification; the shortened diagrams here are for readers of the code.
  *
  * All integers are little-endian. "vbyte" is common/vbyte.h's variable-byte integer; "str" is
@@ -31,16 +31,18 @@
  *   (position - previous - 1, previous = -1 at each document) as 128-value pfor blocks, then a
  *   vbyte for each of the last (count % 128).
  * <seg>.docs ("DT"): u32 ndocs, u8 length width, 3 zero bytes, u64 tokens; lengths packed at
- *   that width (bit i*width, LSB first) plus 8 zero bytes; ceil(ndocs / 64) meta block records
- *   {u64 offset, u32 compressed length, u32 raw length}; meta blocks: zlib streams of 64
- *   entries {str id, str title, vbyte store block, vbyte offset in block, vbyte text length}.
+ *   that width (bit i*width, LSB first) plus 8 zero bytes; ceil(ndocs / 16) + 1 u64 offsets of
+ *   the id groups (the last one: their end); ceil(ndocs / 64) meta block records {u64 offset,
+ *   u32 compressed length, u32 raw length}; id groups of 16 documents, each {vbyte shared
+ *   prefix with the previous id of the group, str rest of the id, vbyte store block, vbyte
+ *   offset in block, vbyte text length}; meta blocks: zlib streams of 64 titles (str).
  * <seg>.store ("DS"): zlib streams of concatenated document texts; at `tail`: u32 nblocks,
  *   nblocks records {u64 offset, u32 compressed length, u32 raw length}.
  */
 #ifndef QUARRY_COMMON_FORMAT_H
 #define QUARRY_COMMON_FORMAT_H
 
-#define FORMAT_VERSION     1u
+#define FORMAT_VERSION     2u
 #define FORMAT_MAGIC       "QUARRY" /* 6 bytes, followed by the 2-byte kind */
 #define FORMAT_MAGIC_LEN   6
 #define FORMAT_HEADER_SIZE 16u
@@ -64,7 +66,8 @@
 #define FORMAT_SUFFIX_STORE     ".store"
 #define FORMAT_SEGMENT_FILES    5
 
-#define FORMAT_META_BLOCK        64u /* documents per compressed meta block of .docs */
+#define FORMAT_META_BLOCK        64u /* documents per compressed meta (title) block of .docs */
+#define FORMAT_ID_GROUP          16u /* documents per front-coded id group of .docs */
 #define FORMAT_META_RECORD       16u /* bytes of a meta block record {u64 off, u32 clen, u32 raw} */
 #define FORMAT_DOCS_HEADER_SIZE  16u /* ndocs, length width, 3 zero bytes, tokens */
 #define FORMAT_BLOCK             128u /* postings per block (= BITPACK_BLOCK) */

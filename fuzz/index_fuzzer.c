@@ -26,6 +26,7 @@
  */
 #include "fuzz.h"
 
+#include <libdeflate.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -129,11 +130,13 @@ static void read_documents(quarry_index *ix)
 {
     buf scratch = BUF_INIT, metabuf = BUF_INIT;
     char err[ERRMSG_CAP];
+    struct libdeflate_decompressor *z = libdeflate_alloc_decompressor();
+    FUZZ_CHECK(z != NULL);
     unsigned sum = 0;
     uint32_t ndocs = ix->seg.ndocs < MAX_DOCS_READ ? ix->seg.ndocs : MAX_DOCS_READ;
     for (uint32_t d = 0; d < ndocs; d++) {
         doc_meta m;
-        int rc = index_doc_meta(ix, d, &metabuf, &m, err, sizeof err);
+        int rc = index_doc_meta(ix, z, d, &metabuf, &m, err, sizeof err);
         FUZZ_CHECK(rc == QUARRY_OK || rc == QUARRY_ECORRUPT || rc == QUARRY_ENOMEM);
         FUZZ_CHECK(metabuf.cap <= 2 * 1032 * (uint64_t)ix->seg.files[SEG_DOCS].size + 64);
         if (rc)
@@ -143,7 +146,7 @@ static void read_documents(quarry_index *ix)
         for (size_t i = 0; i < m.title_len; i++)
             sum += (unsigned char)m.title[i];
         const char *text;
-        rc = index_doc_text(ix, &m, &scratch, &text, err, sizeof err);
+        rc = index_doc_text(ix, z, &m, &scratch, &text, err, sizeof err);
         FUZZ_CHECK(rc == QUARRY_OK || rc == QUARRY_ECORRUPT || rc == QUARRY_ENOMEM);
         /* Sizes are checked before they size an allocation: a block inflates to at most
          * 1032 times the store's bytes (deflate's limit), and buf_reserve at most doubles. */
@@ -155,6 +158,7 @@ static void read_documents(quarry_index *ix)
     }
     buf_free(&scratch);
     buf_free(&metabuf);
+    libdeflate_free_decompressor(z);
     volatile unsigned sink = sum; /* keeps the reads */
     (void)sink;
 }

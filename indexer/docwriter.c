@@ -24,7 +24,9 @@
  * text in 32 KiB blocks libdeflate's level 1 compresses to 41.7% at about 160 MB/s, where
  * zlib's level 1 gives 44.6% at 85 MB/s and its level 6 40.1% at 30 MB/s: the store is read
  * only for the hits shown, so indexing speed decides, and libdeflate wins on both counts.
- * Meta blocks (ids and titles, small and repetitive) take a higher level.
+ * Meta blocks (titles, small and repetitive) take a higher level. Ids and text locations are
+ * not compressed but front-coded in groups of FORMAT_ID_GROUP: every hit needs its id, and
+ * inflating a block per hit would cost more than the rest of a typical query.
  */
 #define STORE_LEVEL 1
 #define META_LEVEL  6
@@ -36,17 +38,21 @@ struct docwriter {
     char *docs_path;                      /* final path of the .docs file */
     buf raw;                              /* texts of the block being filled */
     buf zbuf;                             /* compression output */
-    buf blocks;           /* block table: {u64 offset, u32 clen, u32 rawlen} per block */
-    uint32_t nblocks;     /* blocks written */
-    uint32_t *lengths;    /* length of every document, by docid */
-    size_t lengths_cap;   /* entries allocated */
-    buf records;          /* .docs meta block table: {u64 offset, u32 clen, u32 rawlen} */
-    buf meta;             /* .docs meta area: zlib blocks of FORMAT_META_BLOCK entries */
-    buf metaraw;          /* entries of the meta block being filled */
-    uint32_t ndocs;       /* documents added */
-    uint64_t tokens;      /* their total length */
-    int rc;               /* sticky error */
-    char err[ERRMSG_CAP]; /* its message */
+    buf blocks;                  /* block table: {u64 offset, u32 clen, u32 rawlen} per block */
+    uint32_t nblocks;            /* blocks written */
+    uint32_t *lengths;           /* length of every document, by docid */
+    size_t lengths_cap;          /* entries allocated */
+    buf records;                 /* .docs meta block table: {u64 offset, u32 clen, u32 rawlen} */
+    buf meta;                    /* .docs meta area: zlib blocks of FORMAT_META_BLOCK titles */
+    buf metaraw;                 /* titles of the meta block being filled */
+    buf groups;                  /* .docs id groups */
+    buf group_offs;              /* u64 offset of each id group in `groups` (absolute at finish) */
+    char prev_id[FORMAT_MAX_ID]; /* id of the previous document (front coding) */
+    size_t prev_len;             /* its bytes */
+    uint32_t ndocs;              /* documents added */
+    uint64_t tokens;             /* their total length */
+    int rc;                      /* sticky error */
+    char err[ERRMSG_CAP];        /* its message */
 };
 
 int docwriter_create(docwriter **out, const char *dir, const char *seg, char *err, size_t cap)
@@ -152,12 +158,21 @@ int docwriter_add(docwriter *dw, const char *id, size_t id_len, const char *titl
     }
     dw->lengths[dw->ndocs] = length;
     buf_append(&dw->raw, text, text_len);
-    buf_put_str(&dw->metaraw, id, id_len);
+    size_t shared = 0;
+    if (dw->ndocs % FORMAT_ID_GROUP == 0) /* a group starts with a whole id */
+        buf_put_u64(&dw->group_offs, dw->groups.len);
+    else
+        while (shared < id_len && shared < dw->prev_len && id[shared] == dw->prev_id[shared])
+            shared++;
+    buf_put_vbyte(&dw->groups, shared);
+    buf_put_str(&dw->groups, id + shared, id_len - shared);
+    buf_put_vbyte(&dw->groups, dw->nblocks);
+    buf_put_vbyte(&dw->groups, in_block);
+    buf_put_vbyte(&dw->groups, text_len);
+    memcpy(dw->prev_id, id, id_len); /* the writer checked 1 <= id_len <= FORMAT_MAX_ID */
+    dw->prev_len = id_len;
     buf_put_str(&dw->metaraw, title, title_len);
-    buf_put_vbyte(&dw->metaraw, dw->nblocks);
-    buf_put_vbyte(&dw->metaraw, in_block);
-    buf_put_vbyte(&dw->metaraw, text_len);
-    if (dw->raw.rc || dw->metaraw.rc)
+    if (dw->raw.rc || dw->metaraw.rc || dw->groups.rc || dw->group_offs.rc)
         return dw->rc = errmsg_set(dw->err, sizeof dw->err, QUARRY_ENOMEM, "out of memory");
     if ((dw->ndocs + 1) % FORMAT_META_BLOCK == 0)
         flush_meta(dw);
@@ -166,6 +181,19 @@ int docwriter_add(docwriter *dw, const char *id, size_t id_len, const char *titl
     if (dw->raw.len >= FORMAT_STORE_BLOCK)
         flush_block(dw);
     return dw->rc;
+}
+
+/* Adds base to the u64 little-endian offset at the start of each of n records of `size`
+ * bytes. */
+static void rebase(uint8_t *p, size_t n, size_t size, uint64_t base)
+{
+    for (size_t i = 0; i < n; i++, p += size) {
+        uint64_t off = base;
+        for (int k = 0; k < 8; k++)
+            off += (uint64_t)p[k] << (8 * k);
+        for (int k = 0; k < 8; k++)
+            p[k] = (uint8_t)(off >> (8 * k));
+    }
 }
 
 int docwriter_finish(docwriter *dw, manifest_file files[2], uint64_t *tokens)
@@ -188,9 +216,12 @@ int docwriter_finish(docwriter *dw, manifest_file files[2], uint64_t *tokens)
     if (rc)
         return dw->rc = errmsg_set(dw->err, sizeof dw->err, rc, "%s", dw->store.err);
 
-    /* Docs: header, packed lengths, meta block table (offsets made absolute now that the
-     * sizes before the meta area are known), meta area. */
+    /* Docs: header, packed lengths, id group table and meta block table (offsets made
+     * absolute now that the sizes before their areas are known), id groups, meta area. */
     flush_meta(dw);
+    buf_put_u64(&dw->group_offs, dw->groups.len); /* the end of the last group */
+    if (dw->group_offs.rc)
+        dw->rc = errmsg_set(dw->err, sizeof dw->err, QUARRY_ENOMEM, "out of memory");
     if (dw->rc)
         return dw->rc;
     uint32_t maxlen = 0;
@@ -209,16 +240,11 @@ int docwriter_finish(docwriter *dw, manifest_file files[2], uint64_t *tokens)
             if (dw->lengths[i] >> b & 1)
                 lens[bit / 8] |= (uint8_t)(1u << (bit % 8));
     }
-    size_t nmeta = dw->records.len / FORMAT_META_RECORD;
-    uint64_t meta_base = FORMAT_HEADER_SIZE + FORMAT_DOCS_HEADER_SIZE + packed + dw->records.len;
-    for (size_t i = 0; i < nmeta; i++) {
-        uint8_t *p = dw->records.data + i * FORMAT_META_RECORD;
-        uint64_t off = meta_base;
-        for (int k = 0; k < 8; k++)
-            off += (uint64_t)p[k] << (8 * k);
-        for (int k = 0; k < 8; k++)
-            p[k] = (uint8_t)(off >> (8 * k));
-    }
+    uint64_t group_base = FORMAT_HEADER_SIZE + FORMAT_DOCS_HEADER_SIZE + packed +
+                          dw->group_offs.len + dw->records.len;
+    rebase(dw->group_offs.data, dw->group_offs.len / 8, 8, group_base);
+    rebase(dw->records.data, dw->records.len / FORMAT_META_RECORD, FORMAT_META_RECORD,
+           group_base + dw->groups.len);
     rc = filew_open(&f, dw->docs_path);
     if (!rc) {
         uint8_t head[FORMAT_DOCS_HEADER_SIZE] = {0};
@@ -232,7 +258,9 @@ int docwriter_finish(docwriter *dw, manifest_file files[2], uint64_t *tokens)
         filew_header(&f, FORMAT_KIND_DOCS);
         filew_write(&f, head, sizeof head);
         filew_write(&f, lens, packed);
+        filew_write(&f, dw->group_offs.data, dw->group_offs.len);
         filew_write(&f, dw->records.data, dw->records.len);
+        filew_write(&f, dw->groups.data, dw->groups.len);
         filew_write(&f, dw->meta.data, dw->meta.len);
         filew_footer(&f, 0);
     }
@@ -270,5 +298,7 @@ void docwriter_free(docwriter *dw)
     alloc_free(dw->lengths);
     buf_free(&dw->meta);
     buf_free(&dw->metaraw);
+    buf_free(&dw->groups);
+    buf_free(&dw->group_offs);
     alloc_free(dw);
 }

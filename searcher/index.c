@@ -10,7 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "common/alloc.h"
 #include "common/format.h"
@@ -101,14 +101,22 @@ static int open_docs(quarry_index *ix)
         return corrupt(ix, SEG_DOCS, "header", ix->err, sizeof ix->err);
     size_t lens = format_lengths_bytes(s->ndocs, s->len_width);
     body -= FORMAT_DOCS_HEADER_SIZE;
-    uint32_t nmeta = (uint32_t)(((uint64_t)s->ndocs + FORMAT_META_BLOCK - 1) / FORMAT_META_BLOCK);
-    if (lens > body || (body - lens) / FORMAT_META_RECORD < nmeta)
+    uint64_t nmeta = ((uint64_t)s->ndocs + FORMAT_META_BLOCK - 1) / FORMAT_META_BLOCK;
+    uint64_t ngroups = ((uint64_t)s->ndocs + FORMAT_ID_GROUP - 1) / FORMAT_ID_GROUP;
+    uint64_t tables = (ngroups + 1) * 8 + nmeta * FORMAT_META_RECORD;
+    if (lens > body || body - lens < tables)
         return corrupt(ix, SEG_DOCS, "document count", ix->err, sizeof ix->err);
     if (s->ndocs != ix->man.segments[0].docs || s->tokens != ix->man.segments[0].tokens)
         return corrupt(ix, SEG_DOCS, "counts differ from the manifest", ix->err, sizeof ix->err);
     s->lengths = h + FORMAT_DOCS_HEADER_SIZE;
-    s->doc_records = s->lengths + lens;
-    s->meta_start = (size_t)(s->doc_records - m->data) + (size_t)nmeta * FORMAT_META_RECORD;
+    s->id_groups = s->lengths + lens;
+    s->doc_records = s->id_groups + (ngroups + 1) * 8;
+    s->groups_start = (size_t)(s->doc_records - m->data) + (size_t)nmeta * FORMAT_META_RECORD;
+    /* The groups run from the end of the tables to the meta blocks. */
+    uint64_t first = load_u64le(s->id_groups), end = load_u64le(s->id_groups + ngroups * 8);
+    if (first != s->groups_start || end < first || end > m->size - FORMAT_FOOTER_SIZE)
+        return corrupt(ix, SEG_DOCS, "id group table", ix->err, sizeof ix->err);
+    s->meta_start = (size_t)end;
     return QUARRY_OK;
 }
 
@@ -265,50 +273,83 @@ int index_lookup(const quarry_index *ix, const char *term, size_t len, term_info
     return 0;
 }
 
-int index_doc_meta(const quarry_index *ix, uint32_t doc, buf *scratch, doc_meta *out, char *err,
-                   size_t cap)
+/* Decodes document `doc`'s entry of its id group: the id into id[0..*id_len) (room for
+ * FORMAT_MAX_ID bytes) and its text location into *out. Returns 0 or -1 (corrupt). */
+static int read_id_group(const segment *s, uint32_t doc, uint8_t *id, size_t *id_len, doc_meta *out)
+{
+    const uint8_t *t = s->id_groups + (size_t)(doc / FORMAT_ID_GROUP) * 8;
+    uint64_t off = load_u64le(t), end = load_u64le(t + 8);
+    if (off < s->groups_start || off > end || end > s->meta_start)
+        return -1;
+    reader r = reader_make(s->files[SEG_DOCS].data + off, (size_t)(end - off));
+    size_t len = 0;
+    for (uint32_t k = 0; k <= doc % FORMAT_ID_GROUP; k++) {
+        uint64_t shared;
+        const uint8_t *rest;
+        size_t rest_len;
+        if (reader_vbyte(&r, &shared) || shared > len || (k == 0 && shared != 0) ||
+            reader_str(&r, &rest, &rest_len) || rest_len > FORMAT_MAX_ID - shared ||
+            shared + rest_len == 0 || reader_vbyte32(&r, &out->block) ||
+            reader_vbyte32(&r, &out->offset) || reader_vbyte32(&r, &out->text_len) ||
+            (out->block >= s->nblocks && out->text_len > 0))
+            return -1;
+        memcpy(id + shared, rest, rest_len);
+        len = (size_t)shared + rest_len;
+    }
+    *id_len = len;
+    return 0;
+}
+
+int index_doc_meta(const quarry_index *ix, struct libdeflate_decompressor *z, uint32_t doc,
+                   buf *scratch, doc_meta *out, char *err, size_t cap)
 {
     const segment *s = &ix->seg;
+    uint8_t id[FORMAT_MAX_ID];
+    size_t title_at = 0;
     if (doc >= s->ndocs)
         return corrupt(ix, SEG_DOCS, "document number", err, cap);
-    const uint8_t *rec = s->doc_records + (size_t)(doc / FORMAT_META_BLOCK) * FORMAT_META_RECORD;
-    uint64_t off = load_u64le(rec);
-    uint32_t clen = load_u32le(rec + 8), rawlen = load_u32le(rec + 12);
-    const filemap *m = &s->files[SEG_DOCS];
-    size_t end = m->size - FORMAT_FOOTER_SIZE;
-    /* zlib cannot expand more than 1032 times: a larger raw length is corrupt, and must not
-     * size an allocation. */
-    if (off < s->meta_start || off > end || clen > end - off ||
-        (uint64_t)rawlen > (uint64_t)clen * 1032)
-        return corrupt(ix, SEG_DOCS, "document record", err, cap);
+    if (read_id_group(s, doc, id, &out->id_len, out))
+        return corrupt(ix, SEG_DOCS, "id group", err, cap);
     if (scratch->rc)
         buf_free(scratch);
     scratch->len = 0;
-    if (buf_reserve(scratch, rawlen))
-        return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
-    uLongf out_len = rawlen;
-    if (uncompress(scratch->data, &out_len, m->data + off, clen) != Z_OK || out_len != rawlen)
-        return corrupt(ix, SEG_DOCS, "compressed document record", err, cap);
-    reader r = reader_make(scratch->data, rawlen);
-    for (uint32_t k = 0;; k++) {
-        const uint8_t *id, *title;
-        uint32_t in_block, text_len;
-        if (reader_str(&r, &id, &out->id_len) || reader_str(&r, &title, &out->title_len) ||
-            reader_vbyte32(&r, &out->block) || reader_vbyte32(&r, &in_block) ||
-            reader_vbyte32(&r, &text_len) || (out->block >= s->nblocks && text_len > 0))
-            return corrupt(ix, SEG_DOCS, "document record", err, cap);
-        if (k == doc % FORMAT_META_BLOCK) {
-            out->id = (const char *)id;
-            out->title = (const char *)title;
-            out->offset = in_block;
-            out->text_len = text_len;
-            return QUARRY_OK;
-        }
+    out->title_len = 0;
+    if (z) {
+        const uint8_t *rec =
+            s->doc_records + (size_t)(doc / FORMAT_META_BLOCK) * FORMAT_META_RECORD;
+        uint64_t off = load_u64le(rec);
+        uint32_t clen = load_u32le(rec + 8), rawlen = load_u32le(rec + 12);
+        const filemap *m = &s->files[SEG_DOCS];
+        size_t end = m->size - FORMAT_FOOTER_SIZE;
+        /* zlib cannot expand more than 1032 times: a larger raw length is corrupt, and must
+         * not size an allocation. */
+        if (off < s->meta_start || off > end || clen > end - off ||
+            (uint64_t)rawlen > (uint64_t)clen * 1032)
+            return corrupt(ix, SEG_DOCS, "title block record", err, cap);
+        if (buf_reserve(scratch, rawlen))
+            return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
+        if (libdeflate_zlib_decompress(z, m->data + off, clen, scratch->data, rawlen, NULL) !=
+            LIBDEFLATE_SUCCESS)
+            return corrupt(ix, SEG_DOCS, "compressed title block", err, cap);
+        reader r = reader_make(scratch->data, rawlen);
+        const uint8_t *title = NULL;
+        for (uint32_t k = 0; k <= doc % FORMAT_META_BLOCK; k++)
+            if (reader_str(&r, &title, &out->title_len))
+                return corrupt(ix, SEG_DOCS, "title block", err, cap);
+        title_at = (size_t)(title - scratch->data);
+        scratch->len = rawlen;
     }
+    size_t id_at = scratch->len;
+    buf_append(scratch, id, out->id_len);
+    if (scratch->rc)
+        return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
+    out->id = (const char *)scratch->data + id_at;
+    out->title = (const char *)scratch->data + title_at;
+    return QUARRY_OK;
 }
 
-int index_doc_text(const quarry_index *ix, const doc_meta *m, buf *scratch, const char **text,
-                   char *err, size_t cap)
+int index_doc_text(const quarry_index *ix, struct libdeflate_decompressor *z, const doc_meta *m,
+                   buf *scratch, const char **text, char *err, size_t cap)
 {
     const segment *s = &ix->seg;
     if (m->text_len == 0) {
@@ -320,20 +361,18 @@ int index_doc_text(const quarry_index *ix, const doc_meta *m, buf *scratch, cons
     const uint8_t *rec = s->store_table + (size_t)m->block * FORMAT_STORE_RECORD_SIZE;
     uint64_t off = load_u64le(rec);
     uint32_t clen = load_u32le(rec + 8), rawlen = load_u32le(rec + 12);
-    const uint8_t *z;
     /* Deflate expands at most 1032 times, so a larger raw length is a lie that must not
      * size the allocation below (a 16-byte record could otherwise ask for 4 GiB). */
     if (off < FORMAT_HEADER_SIZE || off > s->store_end || clen > s->store_end - off ||
         (uint64_t)m->offset + m->text_len > rawlen || rawlen > (uint64_t)clen * 1032)
         return corrupt(ix, SEG_STORE, "block record", err, cap);
-    z = s->files[SEG_STORE].data + off;
     if (scratch->rc) /* a failed allocation for an earlier (maybe corrupt) block: start over */
         buf_free(scratch);
     scratch->len = 0;
     if (buf_reserve(scratch, rawlen))
         return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
-    uLongf out_len = rawlen;
-    if (uncompress(scratch->data, &out_len, z, clen) != Z_OK || out_len != rawlen)
+    if (libdeflate_zlib_decompress(z, s->files[SEG_STORE].data + off, clen, scratch->data, rawlen,
+                                   NULL) != LIBDEFLATE_SUCCESS)
         return corrupt(ix, SEG_STORE, "compressed block", err, cap);
     scratch->len = rawlen;
     *text = (const char *)scratch->data + m->offset;

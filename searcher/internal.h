@@ -61,8 +61,10 @@ typedef struct segment {
     uint64_t tokens;                     /* sum of document lengths */
     const uint8_t *lengths;              /* document lengths, packed at len_width bits */
     unsigned len_width;                  /* bits per length, 0..32 */
+    const uint8_t *id_groups;   /* ngroups + 1 u64 offsets of the id groups (last: their end) */
     const uint8_t *doc_records; /* meta block records, one per FORMAT_META_BLOCK documents */
-    size_t meta_start;          /* offset of the meta blocks in the .docs file */
+    size_t groups_start;        /* offset of the id groups in the .docs file */
+    size_t meta_start;          /* offset of the meta (title) blocks = end of the id groups */
     const uint8_t *store_table; /* nblocks 16-byte block records */
     uint32_t nblocks;           /* store blocks */
     size_t store_end;           /* end of the block area (= table start) */
@@ -98,20 +100,25 @@ static inline uint32_t index_doc_length(const quarry_index *ix, uint32_t doc)
     return (uint32_t)((w >> (bit % 8)) & ((1ull << ix->seg.len_width) - 1));
 }
 
+struct libdeflate_decompressor;
+
 /*
- * Reads document `doc`'s table entry, inflating its meta block into `scratch`; the strings of
- * *out point into scratch, valid until it is reused. Returns QUARRY_OK, QUARRY_ECORRUPT
- * (message in err) or QUARRY_ENOMEM.
+ * Reads document `doc`'s table entry: id and text location from its id group and, when `z`
+ * (a libdeflate decompressor: per thread, like scratch) is not NULL, its title, inflating
+ * its meta block into `scratch` (without z the title is empty). The strings of *out point
+ * into scratch, valid until it is reused. Returns QUARRY_OK, QUARRY_ECORRUPT (message in err)
+ * or QUARRY_ENOMEM.
  */
-int index_doc_meta(const quarry_index *ix, uint32_t doc, buf *scratch, doc_meta *out, char *err,
-                   size_t cap);
+int index_doc_meta(const quarry_index *ix, struct libdeflate_decompressor *z, uint32_t doc,
+                   buf *scratch, doc_meta *out, char *err, size_t cap);
 
 /*
  * Inflates the store block holding document `doc`'s text into `scratch` (reused between
- * calls) and points *text at the text. Returns QUARRY_OK, QUARRY_ECORRUPT or QUARRY_ENOMEM.
+ * calls) with `z` and points *text at the text. Returns QUARRY_OK, QUARRY_ECORRUPT or
+ * QUARRY_ENOMEM.
  */
-int index_doc_text(const quarry_index *ix, const doc_meta *m, buf *scratch, const char **text,
-                   char *err, size_t cap);
+int index_doc_text(const quarry_index *ix, struct libdeflate_decompressor *z, const doc_meta *m,
+                   buf *scratch, const char **text, char *err, size_t cap);
 
 /* Path of one of the segment's files, for messages ("news.idx/seg_1.post"); static buffer
  * free: written into dst. */

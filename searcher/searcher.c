@@ -6,6 +6,7 @@
  */
 #include "internal.h"
 
+#include <libdeflate.h>
 #include <math.h>
 #include <string.h>
 
@@ -13,11 +14,12 @@
 #include "quarry/error.h"
 
 struct quarry_searcher {
-    quarry_index *ix;     /* index searched (borrowed) */
-    analyzer *an;         /* query and snippet analysis, the index's language */
-    buf text;             /* inflated store block */
-    buf meta;             /* inflated document-table block */
-    char err[ERRMSG_CAP]; /* last failure */
+    quarry_index *ix;                  /* index searched (borrowed) */
+    analyzer *an;                      /* query and snippet analysis, the index's language */
+    buf text;                          /* inflated store block */
+    buf meta;                          /* inflated document-table block */
+    struct libdeflate_decompressor *z; /* for both */
+    char err[ERRMSG_CAP];              /* last failure */
 };
 
 typedef struct result_hit {
@@ -44,8 +46,13 @@ int quarry_searcher_create(quarry_searcher **out, quarry_index *ix)
     if (!s)
         return QUARRY_ENOMEM;
     s->ix = ix;
+    if (!(s->z = libdeflate_alloc_decompressor())) {
+        alloc_free(s);
+        return QUARRY_ENOMEM;
+    }
     int rc = analyzer_create(&s->an, ix->man.language);
     if (rc) {
+        libdeflate_free_decompressor(s->z);
         alloc_free(s);
         return rc == QUARRY_ENOTFOUND ? QUARRY_ECORRUPT : rc;
     }
@@ -58,6 +65,7 @@ void quarry_searcher_free(quarry_searcher *s)
     if (!s)
         return;
     analyzer_free(s->an);
+    libdeflate_free_decompressor(s->z);
     buf_free(&s->text);
     buf_free(&s->meta);
     alloc_free(s);
@@ -121,7 +129,8 @@ int quarry_searcher_search(quarry_results **out, quarry_searcher *s, const char 
         result_hit *h = &r->hits[i];
         r->n++;
         h->h = hits[i];
-        rc = index_doc_meta(ix, hits[i].doc, &s->meta, &h->meta, s->err, sizeof s->err);
+        rc = index_doc_meta(ix, o->titles ? s->z : NULL, hits[i].doc, &s->meta, &h->meta, s->err,
+                            sizeof s->err);
         if (rc)
             break;
         if (!(h->strings = alloc_bytes(h->meta.id_len + h->meta.title_len + 1))) {
@@ -135,7 +144,7 @@ int quarry_searcher_search(quarry_results **out, quarry_searcher *s, const char 
         if (o->snippet_bytes == 0)
             continue;
         const char *text;
-        rc = index_doc_text(ix, &h->meta, &s->text, &text, s->err, sizeof s->err);
+        rc = index_doc_text(ix, s->z, &h->meta, &s->text, &text, s->err, sizeof s->err);
         if (!rc)
             rc = snippet_make(&h->sn, s->an, text, h->meta.text_len, root, o->snippet_bytes);
         if (!rc && !(h->snippet = alloc_strndup(text + h->sn.start, h->sn.len)))

@@ -228,8 +228,8 @@ static int check_dict_blocks(vctx *v)
     return QUARRY_OK;
 }
 
-/* Document table: header's zero bytes, zero padding after the lengths, meta block records
- * laid end to end from the meta area's start to the footer. */
+/* Document table: header's zero bytes, zero padding after the lengths, id group offsets in
+ * order, meta block records laid end to end from the meta area's start to the footer. */
 static int check_docs_tables(vctx *v)
 {
     const segment *s = &v->ix->seg;
@@ -244,6 +244,10 @@ static int check_docs_tables(vctx *v)
     for (size_t i = (size_t)((bits + 7) / 8); i < lens; i++)
         if (s->lengths[i])
             return bad(v, SEG_DOCS, "padding after the document lengths");
+    uint32_t ngroups = (uint32_t)(((uint64_t)s->ndocs + FORMAT_ID_GROUP - 1) / FORMAT_ID_GROUP);
+    for (uint32_t g = 0; g < ngroups; g++)
+        if (load_u64le(s->id_groups + (size_t)g * 8) > load_u64le(s->id_groups + (size_t)g * 8 + 8))
+            return bad(v, SEG_DOCS, "offset of id group %u", g + 1);
     uint32_t nmeta = (uint32_t)(((uint64_t)s->ndocs + FORMAT_META_BLOCK - 1) / FORMAT_META_BLOCK);
     uint64_t at = s->meta_start, end = m->size - FORMAT_FOOTER_SIZE;
     for (uint32_t k = 0; k < nmeta; k++) {
@@ -529,21 +533,122 @@ static int check_store_blocks(vctx *v)
     return rc;
 }
 
-/* Every meta block inflates and parses: one entry per document, ids 1..FORMAT_MAX_ID bytes
- * and unique, texts inside their store blocks; lengths add up to the token count and, deep,
- * to each document's sum of term frequencies. */
+/* Raw (inflated) bytes of store block b < nblocks. */
+static uint32_t block_raw(const segment *s, uint32_t b)
+{
+    return load_u32le(s->store_table + (size_t)b * FORMAT_STORE_RECORD_SIZE + 12);
+}
+
+/* Every id group parses: one entry per document, each id 1..FORMAT_MAX_ID bytes of UTF-8,
+ * front-coded with its longest prefix shared with the previous id of the group, and unique;
+ * texts laid end to end in the store, as the writer appends them (each starts where the
+ * previous one ended, or at 0 of the next block, and every block is filled exactly); lengths add up
+ * to the token count and, deep, to each document's sum of term frequencies. Every meta block
+ * inflates to one title per document. */
 static int check_documents(vctx *v)
 {
     const segment *s = &v->ix->seg;
     const filemap *m = &s->files[SEG_DOCS];
     strmap *ids = NULL;
     uint64_t tokens = 0;
-    uint32_t nmeta = (uint32_t)(((uint64_t)s->ndocs + FORMAT_META_BLOCK - 1) / FORMAT_META_BLOCK);
+    uint8_t id[FORMAT_MAX_ID];
+    size_t id_len = 0;
+    reader r = reader_make(NULL, 0);
+    uint32_t at_block = 0, at_offset = 0; /* where the next text must start */
     int rc = strmap_create(&ids);
     if (rc) {
         rc = errmsg_set(v->out->message, sizeof v->out->message, QUARRY_ENOMEM, "out of memory");
         goto done;
     }
+    for (uint32_t doc = 0; doc < s->ndocs; doc++) {
+        uint32_t g = doc / FORMAT_ID_GROUP, block, in_block, text_len;
+        if (doc % FORMAT_ID_GROUP == 0) { /* check_docs_tables ordered the offsets */
+            uint64_t off = load_u64le(s->id_groups + (size_t)g * 8);
+            r = reader_make(m->data + off,
+                            (size_t)(load_u64le(s->id_groups + (size_t)g * 8 + 8) - off));
+        }
+        uint64_t shared;
+        const uint8_t *rest;
+        size_t rest_len;
+        int inserted;
+        if (reader_vbyte(&r, &shared) || reader_str(&r, &rest, &rest_len) ||
+            reader_vbyte32(&r, &block) || reader_vbyte32(&r, &in_block) ||
+            reader_vbyte32(&r, &text_len)) {
+            rc = bad(v, SEG_DOCS, "entry of document %u does not parse", doc);
+            goto done;
+        }
+        if (shared > id_len || (doc % FORMAT_ID_GROUP == 0 && shared != 0) ||
+            (shared < id_len && rest_len > 0 && rest[0] == id[shared])) {
+            rc = bad(v, SEG_DOCS, "document %u: id not front-coded with its longest prefix", doc);
+            goto done;
+        }
+        if (shared + rest_len == 0 || rest_len > FORMAT_MAX_ID - shared) {
+            rc = bad(v, SEG_DOCS, "document %u: id of %llu bytes", doc,
+                     (unsigned long long)(shared + rest_len));
+            goto done;
+        }
+        memcpy(id + shared, rest, rest_len);
+        id_len = (size_t)shared + rest_len;
+        if (!utf8_valid((const char *)id, id_len)) {
+            rc = bad(v, SEG_DOCS, "document %u: id is not UTF-8", doc);
+            goto done;
+        }
+        if (text_len > 0) {
+            /* A text opens the next block once the current one is full. */
+            if (block == at_block + 1 && in_block == 0 && at_block < s->nblocks &&
+                at_offset == block_raw(s, at_block)) {
+                at_block++;
+                at_offset = 0;
+            }
+            if (block != at_block || in_block != at_offset || block >= s->nblocks ||
+                (uint64_t)in_block + text_len > block_raw(s, block)) {
+                rc = bad(v, SEG_DOCS,
+                         "document %u: text (block %u, offset %u, %u bytes) does not follow "
+                         "the previous one in the store",
+                         doc, block, in_block, text_len);
+                goto done;
+            }
+            at_offset += text_len;
+        }
+        if (strmap_upsert(ids, (const char *)id, id_len, doc, NULL, &inserted)) {
+            rc =
+                errmsg_set(v->out->message, sizeof v->out->message, QUARRY_ENOMEM, "out of memory");
+            goto done;
+        }
+        if (!inserted) {
+            char tn[200];
+            rc = bad(v, SEG_DOCS, "document %u: id '%s' used twice", doc,
+                     show(tn, sizeof tn, id, id_len));
+            goto done;
+        }
+        uint32_t len = index_doc_length(v->ix, doc);
+        if (v->doc_tf[doc] != len) {
+            rc = bad(v, SEG_DOCS,
+                     "document %u: length %u, but its terms occur %u times in the postings", doc,
+                     len, v->doc_tf[doc]);
+            goto done;
+        }
+        tokens += len;
+        v->out->docs++;
+        if ((doc + 1) % FORMAT_ID_GROUP == 0 || doc + 1 == s->ndocs) {
+            if (reader_left(&r) != 0) {
+                rc = bad(v, SEG_DOCS, "bytes after the last entry of id group %u", g);
+                goto done;
+            }
+            id_len = 0;
+        }
+    }
+    if (tokens != s->tokens) {
+        rc = bad(v, SEG_DOCS, "document lengths add up to %llu, the header says %llu",
+                 (unsigned long long)tokens, (unsigned long long)s->tokens);
+        goto done;
+    }
+    if (s->nblocks && !(at_block == s->nblocks - 1 && at_offset == block_raw(s, at_block))) {
+        rc = bad(v, SEG_STORE, "the documents' texts do not fill the store blocks exactly");
+        goto done;
+    }
+    v->out->tokens = tokens;
+    uint32_t nmeta = (uint32_t)(((uint64_t)s->ndocs + FORMAT_META_BLOCK - 1) / FORMAT_META_BLOCK);
     for (uint32_t k = 0; k < nmeta; k++) {
         const uint8_t *rec = s->doc_records + (size_t)k * FORMAT_META_RECORD;
         uint64_t off = load_u64le(rec); /* check_docs_tables placed it */
@@ -563,67 +668,23 @@ static int check_documents(vctx *v)
             rc = bad(v, SEG_DOCS, "meta block %u does not inflate to %u bytes", k, raw);
             goto done;
         }
-        reader r = reader_make(v->scratch.data, raw);
+        reader t = reader_make(v->scratch.data, raw);
         uint32_t first = k * FORMAT_META_BLOCK;
         uint32_t count =
             s->ndocs - first < FORMAT_META_BLOCK ? s->ndocs - first : FORMAT_META_BLOCK;
         for (uint32_t j = 0; j < count; j++) {
-            uint32_t doc = first + j, block, in_block, text_len;
-            const uint8_t *id, *title;
-            size_t id_len, title_len;
-            int inserted;
-            if (reader_str(&r, &id, &id_len) || reader_str(&r, &title, &title_len) ||
-                reader_vbyte32(&r, &block) || reader_vbyte32(&r, &in_block) ||
-                reader_vbyte32(&r, &text_len)) {
-                rc = bad(v, SEG_DOCS, "entry of document %u does not parse", doc);
+            const uint8_t *title;
+            size_t title_len;
+            if (reader_str(&t, &title, &title_len)) {
+                rc = bad(v, SEG_DOCS, "title of document %u does not parse", first + j);
                 goto done;
             }
-            if (id_len == 0 || id_len > FORMAT_MAX_ID) {
-                rc = bad(v, SEG_DOCS, "document %u: id of %zu bytes", doc, id_len);
-                goto done;
-            }
-            if (text_len > 0 &&
-                (block >= s->nblocks ||
-                 (uint64_t)in_block + text_len >
-                     load_u32le(s->store_table + (size_t)block * FORMAT_STORE_RECORD_SIZE + 12))) {
-                rc = bad(v, SEG_DOCS,
-                         "document %u: text (block %u, offset %u, %u bytes) outside "
-                         "the store",
-                         doc, block, in_block, text_len);
-                goto done;
-            }
-            if (strmap_upsert(ids, (const char *)id, id_len, doc, NULL, &inserted)) {
-                rc = errmsg_set(v->out->message, sizeof v->out->message, QUARRY_ENOMEM,
-                                "out of memory");
-                goto done;
-            }
-            if (!inserted) {
-                char tn[200];
-                rc = bad(v, SEG_DOCS, "document %u: id '%s' used twice", doc,
-                         show(tn, sizeof tn, id, id_len));
-                goto done;
-            }
-            uint32_t len = index_doc_length(v->ix, doc);
-            if (v->doc_tf[doc] != len) {
-                rc = bad(v, SEG_DOCS,
-                         "document %u: length %u, but its terms occur %u times in the postings",
-                         doc, len, v->doc_tf[doc]);
-                goto done;
-            }
-            tokens += len;
-            v->out->docs++;
         }
-        if (reader_left(&r) != 0) {
-            rc = bad(v, SEG_DOCS, "bytes after the last entry of meta block %u", k);
+        if (reader_left(&t) != 0) {
+            rc = bad(v, SEG_DOCS, "bytes after the last title of meta block %u", k);
             goto done;
         }
     }
-    if (tokens != s->tokens) {
-        rc = bad(v, SEG_DOCS, "document lengths add up to %llu, the header says %llu",
-                 (unsigned long long)tokens, (unsigned long long)s->tokens);
-        goto done;
-    }
-    v->out->tokens = tokens;
 done:
     strmap_free(ids);
     return rc;

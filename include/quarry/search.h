@@ -126,11 +126,14 @@ typedef struct quarry_search_options {
     int count;            /* nonzero: count every matching document exactly (scores them
                              all: slower); zero: skip documents that cannot enter the top k,
                              so the total may be a lower bound */
+    int titles;           /* nonzero (default): hits carry their titles, which costs
+                             inflating a block of the document table per hit; zero: titles
+                             are empty (ids, scores and snippets are unaffected) */
 } quarry_search_options;
 
 #define QUARRY_SEARCH_OPTIONS_INIT                                                                 \
     {                                                                                              \
-        10, 0, 1.2, 0.75, 240, 0                                                                   \
+        10, 0, 1.2, 0.75, 240, 0, 1                                                                \
     }
 
 /*

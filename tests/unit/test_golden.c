@@ -1,9 +1,11 @@
 /*
- * test_golden.c: an index written by format version 1 (tests/data/golden-v1/, built once from
+ * test_golden.c: an index written by format version 2 (tests/data/golden-v2/, built once from
  * data/sample-news with quarry-index) must keep opening and answering exactly as recorded in
- * tests/data/golden-v1.expected, so that any change to the on-disk format, the analysis or
+ * tests/data/golden-v2.expected, so that any change to the on-disk format, the analysis or
  * the scoring shows up here and is made deliberately (with a new version and a new golden
  * index). QUARRY_GOLDEN_UPDATE=1 rewrites the expected file from the current answers instead.
+ * The index of the previous version (tests/data/golden-v1/) must be refused with
+ * QUARRY_EVERSION and a message that says to rebuild it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,8 +19,9 @@
 
 #include "quarry/quarry.h"
 
-#define GOLDEN_DIR QUARRY_TEST_DATA_DIR "/golden-v1"
-#define EXPECTED   QUARRY_TEST_DATA_DIR "/golden-v1.expected"
+#define GOLDEN_DIR QUARRY_TEST_DATA_DIR "/golden-v2"
+#define EXPECTED   QUARRY_TEST_DATA_DIR "/golden-v2.expected"
+#define OLD_DIR    QUARRY_TEST_DATA_DIR "/golden-v1"
 
 /* The queries recorded: words, phrases, boolean operators, accents, stems. */
 static const char *const queries[] = {
@@ -43,6 +46,7 @@ static void answer(quarry_searcher *s, const char *q, char *line, size_t cap)
     quarry_results *r = NULL;
     quarry_search_options o = QUARRY_SEARCH_OPTIONS_INIT;
     o.snippet_bytes = 0;
+    o.count = 1; /* exact totals */
     assert_int_equal(quarry_searcher_search(&r, s, q, strlen(q), &o), QUARRY_OK);
     size_t n =
         (size_t)snprintf(line, cap, "%s\t%llu", q, (unsigned long long)quarry_results_total(r));
@@ -64,7 +68,7 @@ static void test_golden(void **state)
         fail_msg("cannot open the golden index: %s", quarry_index_errmsg(ix));
     quarry_index_info in;
     assert_int_equal(quarry_index_get_info(&in, ix), QUARRY_OK);
-    assert_int_equal(in.format_version, 1);
+    assert_int_equal(in.format_version, 2);
     assert_int_equal(in.docs, 5);
     assert_string_equal(in.language, "english");
     assert_int_equal(quarry_searcher_create(&s, ix), QUARRY_OK);
@@ -91,8 +95,19 @@ static void test_golden(void **state)
     quarry_index_close(ix);
 }
 
+static void test_old_version(void **state)
+{
+    (void)state;
+    quarry_index *ix = NULL;
+    assert_int_equal(quarry_index_open(&ix, OLD_DIR), QUARRY_EVERSION);
+    assert_non_null(strstr(quarry_index_errmsg(ix), "version 1"));
+    assert_non_null(strstr(quarry_index_errmsg(ix), "rebuild"));
+    quarry_index_close(ix);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_golden)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_golden),
+                                       cmocka_unit_test(test_old_version)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -625,9 +625,11 @@ static void test_resealed_flips(void **state)
         print_message("%-12s %5u resealed flips, %5u caught (%u at open), %u left a sound index\n",
                       fx->files[f].name, cases, caught, at_open, cases - caught);
         /* Most of what the checksums protect is also structure: a floor against regressions
-         * (the dictionary's terms are letters, many of whose flips are other letters). */
+         * (the dictionary's terms and the document table's ids are plain text, many of whose
+         * flips are other valid text). */
         int dict = strstr(fx->files[f].name, ".dict") != NULL;
-        assert_true(caught * 100 >= cases * (dict ? 75u : 95u));
+        int docs = strstr(fx->files[f].name, ".docs") != NULL;
+        assert_true(caught * 100 >= cases * (dict ? 75u : docs ? 85u : 95u));
         free(img);
     }
 }
