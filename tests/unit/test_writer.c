@@ -16,6 +16,9 @@
  *   index and no files; abandoned, failed (strict) and failing (a commit that cannot rename its
  *   file) writers leave the previous index opening with the same results; stale .tmp files and
  *   other generations' files are removed by the next commit, foreign files are kept.
+ * - Writer lock: a second writer on a folder, in this process or in another, is refused with
+ *   QUARRY_ELOCKED naming the folder and the holder's pid, while readers open the index; once the
+ *   holder is freed (LOCK removed) or dead (SIGKILL, LOCK left behind) a new writer gets it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,10 +27,13 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "quarry/quarry.h"
@@ -857,6 +863,174 @@ static void test_bad_folder(void **state)
     quarry_writer_free(w);
 }
 
+/* ----- writer lock ---------------------------------------------------------------------------- */
+
+/* The pid written in dir/LOCK, or -1 if there is no such file or no pid in it. */
+static long lock_owner(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/LOCK", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    long pid = -1;
+    if (fscanf(f, "%ld", &pid) != 1)
+        pid = -1;
+    fclose(f);
+    return pid;
+}
+
+/* Asserts that opening a writer on dir fails with QUARRY_ELOCKED naming dir and pid. */
+static void assert_locked(fixture *fx, const char *dir, long pid)
+{
+    quarry_writer_options o = options(fx, NULL, 0);
+    quarry_writer *w = NULL;
+    assert_int_equal(quarry_writer_open(&w, dir, &o), QUARRY_ELOCKED);
+    const char *msg = quarry_writer_errmsg(w);
+    char want[4200];
+    snprintf(want, sizeof want, "%s: locked by another writer (pid %ld", dir, pid);
+    if (strncmp(msg, want, strlen(want)) != 0) {
+        print_error("message '%s', expected it to start with '%s'\n", msg, want);
+        fail();
+    }
+    /* The refused writer is failed, and freeing it leaves the holder's lock alone. */
+    quarry_document d = doc("x", NULL, "x");
+    assert_int_equal(quarry_writer_add(w, &d), QUARRY_ELOCKED);
+    quarry_writer_free(w);
+    assert_int_equal(lock_owner(dir), pid);
+}
+
+/* A second writer in the same process is refused; readers are not; freeing the first (which
+ * removes LOCK) lets the next one in. */
+static void test_lock_same_process(void **state)
+{
+    fixture *fx = *state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", at(fx, "ix"));
+    build_sample(fx, dir);
+    assert_false(exists(at(fx, "ix/LOCK")));
+    quarry_writer_options o = options(fx, NULL, 0);
+    quarry_writer *w = open_writer(dir, &o);
+    assert_int_equal(lock_owner(dir), (long)getpid());
+    assert_locked(fx, dir, (long)getpid());
+    assert_non_null(strstr(quarry_strerror(QUARRY_ELOCKED), "locked"));
+
+    opened ix = open_index(dir);               /* readers never take the lock */
+    assert_int_equal(count(&ix, "maduro"), 5); /* every sample article */
+    close_index(&ix);
+
+    quarry_document d = doc("one", NULL, "lonely maduro");
+    assert_int_equal(quarry_writer_add(w, &d), QUARRY_OK);
+    commit(w); /* the holder is unaffected by the refused writer */
+    quarry_writer_free(w);
+    assert_false(exists(at(fx, "ix/LOCK")));
+    assert_int_equal(count_entries(dir), 6);
+
+    w = open_writer(dir, &o);
+    quarry_writer_free(w);
+    ix = open_index(dir);
+    assert_int_equal(count(&ix, "maduro"), 1);
+    close_index(&ix);
+}
+
+/*
+ * Forks a child that opens a writer on dir, adds a document and reports on `ready` (one byte:
+ * 'r' ready, 'e' error). Then, if die is set, it kills itself with SIGKILL without freeing the
+ * writer; otherwise it waits until `go` is closed, frees the writer and exits 0. The child uses
+ * no CMocka calls: it runs on a copy of the test's state.
+ */
+static pid_t spawn_writer(const char *dir, int die, int *ready, int *go)
+{
+    int rp[2], gp[2];
+    assert_int_equal(pipe(rp), 0);
+    assert_int_equal(pipe(gp), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(rp[0]);
+        close(gp[1]);
+        quarry_writer *w = NULL;
+        quarry_document d = doc("child", NULL, "written by the child");
+        int ok = quarry_writer_open(&w, dir, NULL) == QUARRY_OK && quarry_writer_add(w, &d) == 0;
+        char c = ok ? 'r' : 'e';
+        if (write(rp[1], &c, 1) != 1 || !ok)
+            _exit(1);
+        if (die)
+            raise(SIGKILL);
+        while (read(gp[0], &c, 1) > 0)
+            ;
+        quarry_writer_free(w);
+        _exit(0);
+    }
+    close(rp[1]);
+    close(gp[0]);
+    *ready = rp[0];
+    *go = gp[1];
+    return pid;
+}
+
+/* Waits for the child and returns its wait status. */
+static int reap(pid_t pid)
+{
+    int status;
+    pid_t r;
+    while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    assert_int_equal(r, pid);
+    return status;
+}
+
+/* A writer in another process is refused with its pid; once it is freed, a new one succeeds. */
+static void test_lock_other_process(void **state)
+{
+    fixture *fx = *state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", at(fx, "ix"));
+    int ready, go;
+    pid_t pid = spawn_writer(dir, 0, &ready, &go);
+    char c = 0;
+    assert_int_equal(read(ready, &c, 1), 1);
+    assert_int_equal(c, 'r');
+    assert_locked(fx, dir, (long)pid);
+    close(go); /* the child frees its writer and exits */
+    close(ready);
+    int status = reap(pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_false(exists(at(fx, "ix/LOCK")));
+    assert_int_equal(count_entries(dir), 0); /* it never committed */
+    build_sample(fx, dir);
+}
+
+/* A writer killed without quarry_writer_free leaves LOCK with its pid; the next writer takes it
+ * over and its commit sweeps the dead writer's temporary file. */
+static void test_lock_stale(void **state)
+{
+    fixture *fx = *state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", at(fx, "ix"));
+    build_sample(fx, dir);
+    int ready, go;
+    pid_t pid = spawn_writer(dir, 1, &ready, &go);
+    char c = 0;
+    assert_int_equal(read(ready, &c, 1), 1);
+    assert_int_equal(c, 'r');
+    int status = reap(pid);
+    close(ready);
+    close(go);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    assert_int_equal(lock_owner(dir), (long)pid);
+    assert_true(exists(at(fx, "ix/seg_2.store.tmp")));
+
+    build_sample(fx, dir); /* takes the stale lock over */
+    assert_false(exists(at(fx, "ix/LOCK")));
+    assert_false(exists(at(fx, "ix/seg_2.store.tmp")));
+    assert_int_equal(count_entries(dir), 6);
+    opened ix = open_index(dir);
+    assert_int_equal(count(&ix, "maduro"), 5); /* every sample article */
+    assert_int_equal(count(&ix, "child"), 0);
+    close_index(&ix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -875,6 +1049,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_writer_keeps_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_files_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_folder, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_same_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_other_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_stale, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
