@@ -14,8 +14,9 @@
  *   "none", "french", ISO codes and capitals work and the canonical name is recorded.
  * - Commit protocol: an empty input commits an empty index; an uncommitted writer leaves no
  *   index and no files; abandoned, failed (strict) and failing (a commit that cannot rename its
- *   file) writers leave the previous index opening with the same results; stale .tmp files and
- *   other generations' files are removed by the next commit, foreign files are kept.
+ *   file, and removes the files it had written) writers leave the previous index opening with
+ *   the same results; stale .tmp files and other generations' files are removed by the next
+ *   commit, foreign files are kept.
  * - Writer lock: a second writer on a folder, in this process or in another, is refused with
  *   QUARRY_ELOCKED naming the folder and the holder's pid, while readers open the index; once the
  *   holder is freed (LOCK removed) or dead (SIGKILL, LOCK left behind) a new writer gets it.
@@ -794,9 +795,12 @@ static void test_failed_writer_keeps_index(void **state)
     assert_int_equal(rc, QUARRY_EIO);
     assert_non_null(strstr(quarry_writer_errmsg(w), "seg_2.dict"));
     assert_int_equal(quarry_writer_commit(w), QUARRY_EIO); /* the failure is sticky */
+    /* The files the commit had already put in place (.store, .docs, .post, .pos) are gone. */
+    assert_int_equal(count_entries(dir), 6 + 1 + 1); /* + the blocker + LOCK */
     quarry_writer_free(w);
     assert_same_index(dir, before, 1);
     assert_int_equal(rmdir(blocker), 0);
+    assert_int_equal(count_entries(dir), 6);
 
     /* The next successful commit replaces the index and sweeps the failed one's leftovers. */
     w = open_writer(dir, &o);
