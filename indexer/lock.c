@@ -64,50 +64,60 @@ static int write_owner(int fd)
     return 0;
 }
 
+/* Whether the path still names the file open at fd (see the file comment). */
+static int still_named(int fd, const char *path)
+{
+    struct stat held, named;
+    return fstat(fd, &held) == 0 && stat(path, &named) == 0 && held.st_dev == named.st_dev &&
+           held.st_ino == named.st_ino;
+}
+
 int lock_acquire(lock *l, const char *dir, char *err, size_t cap)
 {
+    int rc = QUARRY_OK, fd = -1;
     l->fd = -1;
     l->path = path_join(dir, FORMAT_LOCK_NAME);
-    if (!l->path)
-        return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
-    for (int attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
-        int fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (!l->path) {
+        rc = errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int attempt = 0; l->fd < 0; attempt++) {
+        if (attempt == LOCK_ATTEMPTS) {
+            rc = errmsg_set(err, cap, QUARRY_ELOCKED,
+                            "%s: locked by another writer (%s kept changing while it was taken)",
+                            dir, FORMAT_LOCK_NAME);
+            goto done;
+        }
+        fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) {
-            int rc = errmsg_set(err, cap, QUARRY_EIO, "cannot create lock file %s: %s", l->path,
-                                strerror(errno));
-            lock_release(l);
-            return rc;
+            rc = errmsg_set(err, cap, QUARRY_EIO, "cannot create lock file %s: %s", l->path,
+                            strerror(errno));
+            goto done;
         }
         if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-            int e = errno;
             char owner[64];
-            int rc;
-            if (e == EWOULDBLOCK) {
-                read_owner(fd, owner, sizeof owner);
-                rc = errmsg_set(err, cap, QUARRY_ELOCKED, "%s: locked by another writer%s", dir,
-                                owner);
-            } else {
-                rc = errmsg_set(err, cap, QUARRY_EIO, "cannot lock %s: %s", l->path, strerror(e));
+            if (errno != EWOULDBLOCK) {
+                rc = errmsg_set(err, cap, QUARRY_EIO, "cannot lock %s: %s", l->path,
+                                strerror(errno));
+                goto done;
             }
-            close(fd);
-            lock_release(l);
-            return rc;
+            read_owner(fd, owner, sizeof owner);
+            rc = errmsg_set(err, cap, QUARRY_ELOCKED, "%s: locked by another writer%s", dir, owner);
+            goto done;
         }
-        /* Locked; but if the holder before us unlinked LOCK between our open and our flock, we
-         * hold a file that no longer has the name and a third writer could lock a new one. */
-        struct stat held, named;
-        if (fstat(fd, &held) == 0 && stat(l->path, &named) == 0 && held.st_dev == named.st_dev &&
-            held.st_ino == named.st_ino) {
+        if (still_named(fd, l->path)) {
             write_owner(fd);
             l->fd = fd;
-            return QUARRY_OK;
+        } else {
+            close(fd);
         }
-        close(fd);
+        fd = -1;
     }
-    int rc = errmsg_set(err, cap, QUARRY_ELOCKED,
-                        "%s: locked by another writer (%s kept changing while it was taken)", dir,
-                        FORMAT_LOCK_NAME);
-    lock_release(l);
+done:
+    if (fd >= 0)
+        close(fd);
+    if (rc)
+        lock_release(l);
     return rc;
 }
 
