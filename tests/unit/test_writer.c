@@ -29,12 +29,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "quarry/quarry.h"
@@ -1035,6 +1037,75 @@ static void test_lock_stale(void **state)
     close_index(&ix);
 }
 
+#define CONTENDERS  4   /* processes competing for one folder's lock */
+#define CONTENTIONS 150 /* writer opens each of them tries */
+
+/*
+ * Body of a contender: tries CONTENTIONS times to open a writer on dir; while it holds one it
+ * creates dir/holder exclusively (which fails if another writer holds the lock at the same
+ * time), waits a little and removes it. Exits with 0, 1 on a violation or 2 on another failure,
+ * after writing its successful opens to fd. No CMocka calls.
+ */
+static void contend(const char *dir, int fd)
+{
+    char holder[4200];
+    snprintf(holder, sizeof holder, "%s/holder", dir);
+    unsigned got = 0;
+    for (int i = 0; i < CONTENTIONS; i++) {
+        quarry_writer *w = NULL;
+        int rc = quarry_writer_open(&w, dir, NULL);
+        if (rc == QUARRY_OK) {
+            int h = open(holder, O_WRONLY | O_CREAT | O_EXCL, 0644);
+            if (h < 0)
+                _exit(1);
+            close(h);
+            struct timespec pause = {0, 50000};
+            nanosleep(&pause, NULL);
+            unlink(holder);
+            got++;
+        } else if (rc != QUARRY_ELOCKED) {
+            _exit(2);
+        }
+        quarry_writer_free(w);
+    }
+    _exit(write(fd, &got, sizeof got) == (ssize_t)sizeof got ? 0 : 2);
+}
+
+/* Writers opening and freeing in several processes at once never hold the lock together. */
+static void test_lock_contention(void **state)
+{
+    fixture *fx = *state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", at(fx, "ix"));
+    assert_int_equal(mkdir(dir, 0755), 0);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pids[CONTENDERS];
+    for (int i = 0; i < CONTENDERS; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            close(p[0]);
+            contend(dir, p[1]);
+        }
+    }
+    close(p[1]);
+    unsigned total = 0, got;
+    while (read(p[0], &got, sizeof got) == (ssize_t)sizeof got)
+        total += got;
+    close(p[0]);
+    for (int i = 0; i < CONTENDERS; i++) {
+        int status = reap(pids[i]);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            print_error("contender %d: status %d (exit 1: two writers held the lock)\n", i, status);
+            fail();
+        }
+    }
+    assert_true(total > 0);
+    assert_false(exists(at(fx, "ix/LOCK")));
+    assert_int_equal(count_entries(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1056,6 +1127,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lock_same_process, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_other_process, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_stale, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_contention, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
