@@ -19,7 +19,8 @@
  *   commit, foreign files are kept.
  * - Writer lock: a second writer on a folder, in this process or in another, is refused with
  *   QUARRY_ELOCKED naming the folder and the holder's pid, while readers open the index; once the
- *   holder is freed (LOCK removed) or dead (SIGKILL, LOCK left behind) a new writer gets it.
+ *   holder is freed (LOCK removed) or dead (SIGKILL, LOCK left behind) a new writer gets it;
+ *   writers of several processes opening and freeing at once never hold it together.
  */
 #include <stdarg.h>
 #include <stddef.h>
