@@ -31,6 +31,8 @@ const char *quarry_strerror(int code)
         return "not found";
     case QUARRY_EINPUT:
         return "invalid input";
+    case QUARRY_ELOCKED:
+        return "index folder is locked by another writer";
     default:
         return "unknown error";
     }

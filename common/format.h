@@ -57,6 +57,7 @@
 #define FORMAT_KIND_STORE     "DS"
 
 #define FORMAT_MANIFEST_NAME "MANIFEST"
+#define FORMAT_LOCK_NAME     "LOCK" /* writer lock: flock(2)ed, holds "<pid>\n"; not index data */
 
 /* Suffixes of a segment's files, in manifest order. */
 #define FORMAT_SUFFIX_DICT      ".dict"

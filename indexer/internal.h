@@ -5,6 +5,7 @@
  *   writer.c    quarry_writer: analysis, document numbering, commit protocol
  *   invert.c    in-memory positional inverted index -> .dict, .post, .pos files
  *   docwriter.c document table and zlib document store -> .docs, .store files
+ *   lock.c      the LOCK file: one writer at a time per index folder
  */
 #ifndef QUARRY_INDEXER_INTERNAL_H
 #define QUARRY_INDEXER_INTERNAL_H
@@ -77,6 +78,27 @@ const char *docwriter_errmsg(const docwriter *dw);
 /* Frees it, removing any unfinished temporary file. NULL is a no-op. */
 void docwriter_free(docwriter *dw);
 
+/* ===== lock ============================================================================== */
+
+/* The writer lock of an index folder, held from lock_acquire to lock_release. */
+typedef struct lock {
+    int fd;     /* open descriptor of <dir>/LOCK while held, -1 otherwise */
+    char *path; /* <dir>/LOCK while held, NULL otherwise */
+} lock;
+
+/*
+ * Takes the writer lock of the existing folder `dir`: an exclusive flock(2) on <dir>/LOCK
+ * (created if missing), into which the holder's pid is written. Never waits. Returns QUARRY_OK;
+ * QUARRY_ELOCKED when another writer holds it, in this process or another, with the message
+ * "<dir>: locked by another writer (pid N)"; QUARRY_EIO (the file cannot be created or the file
+ * system refuses locks) or QUARRY_ENOMEM, with a message in err. On failure *l holds nothing.
+ */
+int lock_acquire(lock *l, const char *dir, char *err, size_t cap);
+
+/* Releases the lock (removing the LOCK file) if held. Safe on a lock that failed or was
+ * released; the process exiting releases it too. */
+void lock_release(lock *l);
+
 /* ===== writer ============================================================================ */
 
 struct quarry_writer {
@@ -86,6 +108,7 @@ struct quarry_writer {
     inverter *inv;              /* postings being built */
     docwriter *dw;              /* document table and store being built */
     strmap *ids;                /* external ids added, to reject duplicates */
+    lock lk;                    /* the folder's writer lock, held from open to free */
     uint64_t generation;        /* generation the commit will write */
     char seg[64];               /* name of the segment being built */
     quarry_writer_stats st;     /* counters */

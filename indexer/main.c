@@ -1,8 +1,8 @@
 /*
  * main.c: the quarry-index command. Parses arguments, feeds inputs to a quarry_writer
  * (public API only), commits and prints a summary. Exit status: 0 success; 1 failure (the
- * folder keeps its previous index); 2 usage error; 3 index committed but some input records
- * were skipped (each one reported on stderr).
+ * folder keeps its previous index), including another writer holding the folder's lock; 2 usage
+ * error; 3 index committed but some input records were skipped (each one reported on stderr).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +29,8 @@ static void usage(FILE *out)
           "  -h, --help          this help\n"
           "  --version           print the version\n"
           "\n"
-          "exit status: 0 ok, 1 error (previous index kept), 2 usage, 3 done but records skipped\n",
+          "exit status: 0 ok, 1 error (previous index kept; also when another quarry-index is\n"
+          "writing INDEX), 2 usage, 3 done but records skipped\n",
           out);
 }
 

@@ -1,11 +1,13 @@
 /*
  * writer.c: quarry_writer, the public face of the indexer (quarry/writer.h).
  *
- * Numbers documents in the order they are added, runs the analyzer over title and text, feeds
- * the inverter and the docwriter, and commits: segment files first (each written as .tmp,
- * fsynced, renamed), then the MANIFEST that names them (atomic rename, folder fsync), then the
- * removal of files no manifest names any more. A crash before the MANIFEST rename leaves the
- * previous commit in force; leftovers are removed by the next commit.
+ * Holds the folder's writer lock (lock.c) from open to free, so the generation it picks and the
+ * files it writes and removes are its own. Numbers documents in the order they are added, runs
+ * the analyzer over title and text, feeds the inverter and the docwriter, and commits: segment
+ * files first (each written as .tmp, fsynced, renamed), then the MANIFEST that names them (atomic
+ * rename, folder fsync), then the removal of files no manifest names any more. A crash before the
+ * MANIFEST rename leaves the previous commit in force; leftovers are removed by the next commit.
+ * A commit that fails removes the files it wrote itself.
  */
 #include "internal.h"
 
@@ -55,6 +57,7 @@ int quarry_writer_open(quarry_writer **out, const char *dir, const quarry_writer
     if (!w)
         return QUARRY_ENOMEM;
     *out = w;
+    w->lk.fd = -1;
     w->opts = opts ? *opts : defaults;
     w->opts.language = NULL;
     w->dir = alloc_strndup(dir, strlen(dir));
@@ -77,6 +80,9 @@ int quarry_writer_open(quarry_writer **out, const char *dir, const quarry_writer
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return w->rc = errmsg_set(w->err, sizeof w->err, QUARRY_EIO, "%s is not a folder", dir);
+    rc = lock_acquire(&w->lk, dir, w->err, sizeof w->err);
+    if (rc)
+        return w->rc = rc;
 
     /* The new generation follows both the current commit and any leftover segment files, so a
      * new segment never overwrites a file that a manifest or a reader may still use. */
@@ -196,6 +202,29 @@ static void remove_unused(const quarry_writer *w)
     closedir(d);
 }
 
+/* After a failed commit, removes the segment files it had already renamed into place (its
+ * temporaries are gone already: filew removes them on failure), unless the MANIFEST names them:
+ * when only the folder sync after the MANIFEST rename failed, the new commit is in force. */
+static void remove_uncommitted(const quarry_writer *w)
+{
+    manifest m;
+    char ignored[ERRMSG_CAP];
+    if (manifest_read(&m, w->dir, ignored, sizeof ignored) == QUARRY_OK) {
+        uint64_t gen = m.generation;
+        manifest_free(&m);
+        if (gen == w->generation)
+            return;
+    }
+    for (int i = 0; i < FORMAT_SEGMENT_FILES; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "%s%s", w->seg, manifest_suffixes[i]);
+        char *p = path_join(w->dir, name);
+        if (p)
+            unlink(p);
+        alloc_free(p);
+    }
+}
+
 int quarry_writer_commit(quarry_writer *w)
 {
     int rc = usable(w);
@@ -206,12 +235,14 @@ int quarry_writer_commit(quarry_writer *w)
     snprintf(seg.name, sizeof seg.name, "%s", w->seg);
     seg.docs = (uint32_t)w->st.docs;
     rc = docwriter_finish(w->dw, &seg.files[3], &seg.tokens);
-    if (rc)
-        return w->rc = errmsg_set(w->err, sizeof w->err, rc, "%s", docwriter_errmsg(w->dw));
+    if (rc) {
+        errmsg_set(w->err, sizeof w->err, rc, "%s", docwriter_errmsg(w->dw));
+        goto done;
+    }
     rc = inverter_write(w->inv, w->dir, w->seg, docwriter_lengths(w->dw), &seg.files[0], w->err,
                         sizeof w->err);
     if (rc)
-        return w->rc = rc;
+        goto done;
     manifest m;
     memset(&m, 0, sizeof m);
     m.generation = w->generation;
@@ -220,7 +251,7 @@ int quarry_writer_commit(quarry_writer *w)
     m.segments = &seg;
     rc = manifest_write(&m, w->dir, w->err, sizeof w->err);
     if (rc)
-        return w->rc = rc;
+        goto done;
     w->committed = 1;
     w->st.terms = inverter_terms(w->inv);
     w->st.postings = inverter_postings(w->inv);
@@ -230,7 +261,12 @@ int quarry_writer_commit(quarry_writer *w)
     w->st.store_bytes = seg.files[4].size;
     remove_unused(w);
     w->err[0] = '\0';
-    return QUARRY_OK;
+done:
+    if (rc) {
+        remove_uncommitted(w);
+        w->rc = rc;
+    }
+    return rc;
 }
 
 int quarry_writer_get_stats(quarry_writer_stats *out, const quarry_writer *w)
@@ -254,7 +290,8 @@ void quarry_writer_free(quarry_writer *w)
 {
     if (!w)
         return;
-    docwriter_free(w->dw);
+    docwriter_free(w->dw); /* removes its temporary file: before the lock goes */
+    lock_release(&w->lk);
     inverter_free(w->inv);
     analyzer_free(w->an);
     strmap_free(w->ids);

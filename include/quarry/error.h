@@ -26,7 +26,8 @@ enum quarry_error {
     QUARRY_EVERSION = -5,  /* the index was written by an unknown format version: rebuild it */
     QUARRY_EQUERY = -6,    /* the query text could not be parsed */
     QUARRY_ENOTFOUND = -7, /* a named thing does not exist (index folder, stemmer language) */
-    QUARRY_EINPUT = -8     /* an input document was rejected (invalid UTF-8, bad JSON) */
+    QUARRY_EINPUT = -8,    /* an input document was rejected (invalid UTF-8, bad JSON) */
+    QUARRY_ELOCKED = -9    /* another writer is building an index in the same folder */
 };
 
 /*

@@ -20,6 +20,26 @@
  *     if (rc != QUARRY_OK) fprintf(stderr, "%s\n", quarry_writer_errmsg(w));
  *     quarry_writer_free(w);
  *
+ * One writer at a time: quarry_writer_open takes the folder's writer lock and
+ * quarry_writer_free releases it, so a second writer on the same folder, in another process or
+ * in the same one, fails at open with QUARRY_ELOCKED ("news.idx: locked by another writer
+ * (pid 1234)") instead of mixing its files with the first one's. It does not wait: retrying, or
+ * telling the user, is the caller's choice. Readers (quarry_index_open) never take the lock and
+ * may open the folder while a writer works in it; they see the last commit.
+ *
+ * The lock is an flock(2) lock on the file LOCK in the folder (docs/FORMAT.md), which holds the
+ * pid of its owner for the message. The kernel releases it when the owner exits, however it
+ * exits, so the LOCK file of a writer that crashed or was killed is simply taken over by the
+ * next writer. Limits:
+ *   - network file systems: on NFS, Linux emulates flock with byte-range locks handled by the
+ *     server's lock manager; they work between clients only if that service runs, and a client
+ *     that loses its connection may lose the lock. Where locks are refused (ENOLCK) open fails
+ *     with QUARRY_EIO. Prefer building indexes on a local disk.
+ *   - processes: a child forked (without exec) while a writer is open shares its lock, which
+ *     stays held until both have closed it; exec'd programs do not inherit it.
+ *   - the lock guards quarry writers against each other only: other programs that write into
+ *     the folder are not stopped.
+ *
  * Memory: this version keeps the whole index in RAM until the commit (about 1.5 times the
  * size of the compressed index plus the document store).
  *
@@ -93,13 +113,17 @@ typedef struct quarry_writer_stats {
 } quarry_writer_stats;
 
 /*
- * Starts building an index in folder `dir` (created if missing; its parent must exist).
+ * Starts building an index in folder `dir` (created if missing; its parent must exist) and takes
+ * the folder's writer lock (see above) until quarry_writer_free.
  *
  * out:  receives the writer. On failure *out may still receive a writer in a failed state
  *       so that quarry_writer_errmsg() can explain; free it with quarry_writer_free either way.
  * dir:  NUL-terminated path of the index folder.
  * opts: may be NULL for the defaults.
- * Returns QUARRY_OK, QUARRY_ENOTFOUND (unknown stemmer language), QUARRY_EIO, QUARRY_ENOMEM.
+ * Returns QUARRY_OK; QUARRY_ELOCKED when another writer is open on the folder (the message
+ * names the folder and, when known, the holder's pid); QUARRY_ENOTFOUND (unknown stemmer
+ * language); QUARRY_EIO (the folder or its LOCK file cannot be made, or locks are refused);
+ * QUARRY_ENOMEM.
  */
 int quarry_writer_open(quarry_writer **out, const char *dir, const quarry_writer_options *opts);
 
@@ -134,8 +158,11 @@ int quarry_writer_add_jsonl(quarry_writer *w, const char *path);
 /*
  * Writes the index and makes it the folder's current index, atomically and durably (files
  * fsynced, MANIFEST renamed into place, folder fsynced). On failure the folder still holds
- * the previous index, untouched. A writer can be committed once; later adds fail.
- * Returns QUARRY_OK, QUARRY_EIO (disk full, permissions; message names the file), QUARRY_ENOMEM.
+ * the previous index, untouched, and the files this commit had written are removed; the one
+ * exception is a failure of the final folder fsync, after the rename: the new index is then
+ * already the current one, but may not survive a power loss. A writer can be committed once;
+ * later adds fail. Returns QUARRY_OK, QUARRY_EIO (disk full, file size limit, permissions; the
+ * message names the file and the system's reason), QUARRY_ENOMEM.
  */
 int quarry_writer_commit(quarry_writer *w);
 
@@ -148,7 +175,10 @@ int quarry_writer_get_stats(quarry_writer_stats *out, const quarry_writer *w);
  */
 const char *quarry_writer_errmsg(const quarry_writer *w);
 
-/* Frees the writer and everything it holds; uncommitted documents are dropped. NULL is a no-op. */
+/*
+ * Frees the writer and everything it holds and releases the folder's writer lock (removing the
+ * LOCK file); uncommitted documents are dropped. NULL is a no-op.
+ */
 void quarry_writer_free(quarry_writer *w);
 
 #ifdef __cplusplus

@@ -296,6 +296,24 @@ expect_in ilang err "french"
 run imissing "$INDEX" -q "$T/x.idx" "$T/no-such-folder"
 expect_status imissing 1
 expect_in imissing err "no-such-folder"
+
+# A folder whose LOCK another process holds (flock(1) stands in for a running quarry-index and
+# writes a pid the way a writer does): exit 1 naming the folder and the pid, index untouched.
+if command -v flock >/dev/null 2>&1; then
+    LX=$T/locked.idx
+    "$INDEX" -q "$LX" "$SAMPLE"
+    ls "$LX" >"$T/locked-before.ls"
+    run locked flock "$LX/LOCK" sh -c 'echo 4321 >"$1"; exec "$2" -q "$3" "$4"' sh "$LX/LOCK" \
+        "$INDEX" "$LX" "$T/mixed"
+    expect_status locked 1
+    expect_in locked err "$LX: locked by another writer (pid 4321)"
+    rm -f "$LX/LOCK"
+    ls "$LX" >"$T/locked-after.ls"
+    checks=$((checks + 1))
+    if ! cmp -s "$T/locked-before.ls" "$T/locked-after.ls"; then
+        fail "locked: the folder changed"
+    fi
+fi
 run ihelp "$INDEX" --help
 expect_status ihelp 0
 expect_in ihelp out "usage"

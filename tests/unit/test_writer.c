@@ -14,8 +14,13 @@
  *   "none", "french", ISO codes and capitals work and the canonical name is recorded.
  * - Commit protocol: an empty input commits an empty index; an uncommitted writer leaves no
  *   index and no files; abandoned, failed (strict) and failing (a commit that cannot rename its
- *   file) writers leave the previous index opening with the same results; stale .tmp files and
- *   other generations' files are removed by the next commit, foreign files are kept.
+ *   file, and removes the files it had written) writers leave the previous index opening with
+ *   the same results; stale .tmp files and other generations' files are removed by the next
+ *   commit, foreign files are kept.
+ * - Writer lock: a second writer on a folder, in this process or in another, is refused with
+ *   QUARRY_ELOCKED naming the folder and the holder's pid, while readers open the index; once the
+ *   holder is freed (LOCK removed) or dead (SIGKILL, LOCK left behind) a new writer gets it;
+ *   writers of several processes opening and freeing at once never hold it together.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,10 +29,15 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "quarry/quarry.h"
@@ -788,9 +798,12 @@ static void test_failed_writer_keeps_index(void **state)
     assert_int_equal(rc, QUARRY_EIO);
     assert_non_null(strstr(quarry_writer_errmsg(w), "seg_2.dict"));
     assert_int_equal(quarry_writer_commit(w), QUARRY_EIO); /* the failure is sticky */
+    /* The files the commit had already put in place (.store, .docs, .post, .pos) are gone. */
+    assert_int_equal(count_entries(dir), 6 + 1 + 1); /* + the blocker + LOCK */
     quarry_writer_free(w);
     assert_same_index(dir, before, 1);
     assert_int_equal(rmdir(blocker), 0);
+    assert_int_equal(count_entries(dir), 6);
 
     /* The next successful commit replaces the index and sweeps the failed one's leftovers. */
     w = open_writer(dir, &o);
@@ -857,6 +870,243 @@ static void test_bad_folder(void **state)
     quarry_writer_free(w);
 }
 
+/* ----- writer lock ---------------------------------------------------------------------------- */
+
+/* The pid written in dir/LOCK, or -1 if there is no such file or no pid in it. */
+static long lock_owner(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/LOCK", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    long pid = -1;
+    if (fscanf(f, "%ld", &pid) != 1)
+        pid = -1;
+    fclose(f);
+    return pid;
+}
+
+/* Asserts that opening a writer on dir fails with QUARRY_ELOCKED naming dir and pid. */
+static void assert_locked(fixture *fx, const char *dir, long pid)
+{
+    quarry_writer_options o = options(fx, NULL, 0);
+    quarry_writer *w = NULL;
+    assert_int_equal(quarry_writer_open(&w, dir, &o), QUARRY_ELOCKED);
+    const char *msg = quarry_writer_errmsg(w);
+    char want[4200];
+    snprintf(want, sizeof want, "%s: locked by another writer (pid %ld", dir, pid);
+    if (strncmp(msg, want, strlen(want)) != 0) {
+        print_error("message '%s', expected it to start with '%s'\n", msg, want);
+        fail();
+    }
+    /* The refused writer is failed, and freeing it leaves the holder's lock alone. */
+    quarry_document d = doc("x", NULL, "x");
+    assert_int_equal(quarry_writer_add(w, &d), QUARRY_ELOCKED);
+    quarry_writer_free(w);
+    assert_int_equal(lock_owner(dir), pid);
+}
+
+/* A second writer in the same process is refused; readers are not; freeing the first (which
+ * removes LOCK) lets the next one in. */
+static void test_lock_same_process(void **state)
+{
+    fixture *fx = *state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", at(fx, "ix"));
+    build_sample(fx, dir);
+    assert_false(exists(at(fx, "ix/LOCK")));
+    quarry_writer_options o = options(fx, NULL, 0);
+    quarry_writer *w = open_writer(dir, &o);
+    assert_int_equal(lock_owner(dir), (long)getpid());
+    assert_locked(fx, dir, (long)getpid());
+    assert_non_null(strstr(quarry_strerror(QUARRY_ELOCKED), "locked"));
+
+    opened ix = open_index(dir);               /* readers never take the lock */
+    assert_int_equal(count(&ix, "maduro"), 5); /* every sample article */
+    close_index(&ix);
+
+    quarry_document d = doc("one", NULL, "lonely maduro");
+    assert_int_equal(quarry_writer_add(w, &d), QUARRY_OK);
+    commit(w); /* the holder is unaffected by the refused writer */
+    quarry_writer_free(w);
+    assert_false(exists(at(fx, "ix/LOCK")));
+    assert_int_equal(count_entries(dir), 6);
+
+    w = open_writer(dir, &o);
+    quarry_writer_free(w);
+    ix = open_index(dir);
+    assert_int_equal(count(&ix, "maduro"), 1);
+    close_index(&ix);
+}
+
+/*
+ * Forks a child that opens a writer on dir, adds a document and reports on `ready` (one byte:
+ * 'r' ready, 'e' error). Then, if die is set, it kills itself with SIGKILL without freeing the
+ * writer; otherwise it waits until `go` is closed, frees the writer and exits 0. The child uses
+ * no CMocka calls: it runs on a copy of the test's state.
+ */
+static pid_t spawn_writer(const char *dir, int die, int *ready, int *go)
+{
+    int rp[2], gp[2];
+    assert_int_equal(pipe(rp), 0);
+    assert_int_equal(pipe(gp), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(rp[0]);
+        close(gp[1]);
+        quarry_writer *w = NULL;
+        quarry_document d = doc("child", NULL, "written by the child");
+        int ok = quarry_writer_open(&w, dir, NULL) == QUARRY_OK && quarry_writer_add(w, &d) == 0;
+        char c = ok ? 'r' : 'e';
+        if (write(rp[1], &c, 1) != 1 || !ok)
+            _exit(1);
+        if (die)
+            raise(SIGKILL);
+        while (read(gp[0], &c, 1) > 0)
+            ;
+        quarry_writer_free(w);
+        _exit(0);
+    }
+    close(rp[1]);
+    close(gp[0]);
+    *ready = rp[0];
+    *go = gp[1];
+    return pid;
+}
+
+/* Waits for the child and returns its wait status. */
+static int reap(pid_t pid)
+{
+    int status;
+    pid_t r;
+    while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    assert_int_equal(r, pid);
+    return status;
+}
+
+/* A writer in another process is refused with its pid; once it is freed, a new one succeeds. */
+static void test_lock_other_process(void **state)
+{
+    fixture *fx = *state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", at(fx, "ix"));
+    int ready, go;
+    pid_t pid = spawn_writer(dir, 0, &ready, &go);
+    char c = 0;
+    assert_int_equal(read(ready, &c, 1), 1);
+    assert_int_equal(c, 'r');
+    assert_locked(fx, dir, (long)pid);
+    close(go); /* the child frees its writer and exits */
+    close(ready);
+    int status = reap(pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_false(exists(at(fx, "ix/LOCK")));
+    assert_int_equal(count_entries(dir), 0); /* it never committed */
+    build_sample(fx, dir);
+}
+
+/* A writer killed without quarry_writer_free leaves LOCK with its pid; the next writer takes it
+ * over and its commit sweeps the dead writer's temporary file. */
+static void test_lock_stale(void **state)
+{
+    fixture *fx = *state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", at(fx, "ix"));
+    build_sample(fx, dir);
+    int ready, go;
+    pid_t pid = spawn_writer(dir, 1, &ready, &go);
+    char c = 0;
+    assert_int_equal(read(ready, &c, 1), 1);
+    assert_int_equal(c, 'r');
+    int status = reap(pid);
+    close(ready);
+    close(go);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    assert_int_equal(lock_owner(dir), (long)pid);
+    assert_true(exists(at(fx, "ix/seg_2.store.tmp")));
+
+    build_sample(fx, dir); /* takes the stale lock over */
+    assert_false(exists(at(fx, "ix/LOCK")));
+    assert_false(exists(at(fx, "ix/seg_2.store.tmp")));
+    assert_int_equal(count_entries(dir), 6);
+    opened ix = open_index(dir);
+    assert_int_equal(count(&ix, "maduro"), 5); /* every sample article */
+    assert_int_equal(count(&ix, "child"), 0);
+    close_index(&ix);
+}
+
+#define CONTENDERS  4   /* processes competing for one folder's lock */
+#define CONTENTIONS 150 /* writer opens each of them tries */
+
+/*
+ * Body of a contender: tries CONTENTIONS times to open a writer on dir; while it holds one it
+ * creates dir/holder exclusively (which fails if another writer holds the lock at the same
+ * time), waits a little and removes it. Exits with 0, 1 on a violation or 2 on another failure,
+ * after writing its successful opens to fd. No CMocka calls.
+ */
+static void contend(const char *dir, int fd)
+{
+    char holder[4200];
+    snprintf(holder, sizeof holder, "%s/holder", dir);
+    unsigned got = 0;
+    for (int i = 0; i < CONTENTIONS; i++) {
+        quarry_writer *w = NULL;
+        int rc = quarry_writer_open(&w, dir, NULL);
+        if (rc == QUARRY_OK) {
+            int h = open(holder, O_WRONLY | O_CREAT | O_EXCL, 0644);
+            if (h < 0)
+                _exit(1);
+            close(h);
+            struct timespec pause = {0, 50000};
+            nanosleep(&pause, NULL);
+            unlink(holder);
+            got++;
+        } else if (rc != QUARRY_ELOCKED) {
+            _exit(2);
+        }
+        quarry_writer_free(w);
+    }
+    _exit(write(fd, &got, sizeof got) == (ssize_t)sizeof got ? 0 : 2);
+}
+
+/* Writers opening and freeing in several processes at once never hold the lock together. */
+static void test_lock_contention(void **state)
+{
+    fixture *fx = *state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", at(fx, "ix"));
+    assert_int_equal(mkdir(dir, 0755), 0);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pids[CONTENDERS];
+    for (int i = 0; i < CONTENDERS; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            close(p[0]);
+            contend(dir, p[1]);
+        }
+    }
+    close(p[1]);
+    unsigned total = 0, got;
+    while (read(p[0], &got, sizeof got) == (ssize_t)sizeof got)
+        total += got;
+    close(p[0]);
+    for (int i = 0; i < CONTENDERS; i++) {
+        int status = reap(pids[i]);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            print_error("contender %d: status %d (exit 1: two writers held the lock)\n", i, status);
+            fail();
+        }
+    }
+    assert_true(total > 0);
+    assert_false(exists(at(fx, "ix/LOCK")));
+    assert_int_equal(count_entries(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -875,6 +1125,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_writer_keeps_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_files_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_folder, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_same_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_other_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_stale, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_contention, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,453 @@
+/*
+ * test_crash.c: a commit is all or nothing, whatever happens to the writer (quarry/writer.h,
+ * docs/FORMAT.md "Commit protocol"), through the public API in a temporary folder.
+ *
+ * - Kills: many times over, a forked child commits generation after generation of a known set
+ *   of documents into one folder, telling the parent through a pipe which generation each
+ *   successful commit held, until the parent SIGKILLs it after a random delay. Then the folder
+ *   must hold no index (nothing ever committed) or an index that passes the deep verification
+ *   and holds exactly the documents of the last generation reported, or of the one the child
+ *   was committing when it died (its MANIFEST rename may have happened before the report);
+ *   every document is found exactly once, and the leftovers of killed writers stay bounded
+ *   (each successful commit sweeps them). The delays come from a seeded generator whose seed is
+ *   printed; QUARRY_CRASH_SEED=N repeats a run's sequence of delays.
+ * - Disk full: a child whose file size limit (RLIMIT_FSIZE, SIGXFSZ ignored, so write fails with
+ *   EFBIG like a full disk fails with ENOSPC) is too small for the second generation's files gets
+ *   QUARRY_EIO from the commit, with a message naming the file and the system's reason; the
+ *   folder then holds the first generation, intact, and nothing else.
+ *
+ * Generation g has docs_in(g) documents; document i has id "g<g>-<i>", the word "gen<g>" and the
+ * word "tok<g>x<i>", which is in no other document of any generation.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "quarry/quarry.h"
+#include "testutil.h"
+
+#define KILLS 40 /* child processes started and killed */
+
+/* Per-test state: a temporary folder. */
+typedef struct fixture {
+    char *tmp; /* the folder */
+    char *dir; /* tmp/ix, the index folder */
+} fixture;
+
+/* ----- documents of a generation ----------------------------------------------------------- */
+
+/* splitmix64: a small, seedable generator for the delays and the filler words. */
+static uint64_t next_random(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+/* Documents in generation g: 3 to 13, so that generations differ in size. */
+static unsigned docs_in(uint64_t g)
+{
+    return 3 + (unsigned)(g % 11);
+}
+
+/* Text of document i of generation g: its two marker words among `words` filler words drawn
+ * from a small vocabulary (deterministically), so postings and positions have some shape. */
+static size_t doc_text(char *dst, size_t cap, uint64_t g, unsigned i, unsigned words)
+{
+    static const char *const vocab[] = {"harbor",  "ledger",  "quartz", "meadow", "signal",
+                                        "copper",  "lantern", "orchid", "summit", "violet",
+                                        "thunder", "willow",  "canyon", "ember",  "glacier"};
+    uint64_t st = g * 1000003u + i;
+    size_t n = (size_t)snprintf(dst, cap, "gen%" PRIu64 " tok%" PRIu64 "x%u", g, g, i);
+    for (unsigned k = 0; k < words && n < cap; k++)
+        n += (size_t)snprintf(dst + n, cap - n, " %s",
+                              vocab[next_random(&st) % (sizeof vocab / sizeof vocab[0])]);
+    return n < cap ? n : cap - 1;
+}
+
+/*
+ * Opens a writer on dir, adds the documents of generation g (each with `words` filler words)
+ * and commits. Returns the first failure's code with its message in msg (or QUARRY_OK).
+ * Usable in a forked child: no CMocka calls.
+ */
+static int commit_generation(const char *dir, uint64_t g, unsigned words, char *msg, size_t cap)
+{
+    quarry_writer *w = NULL;
+    size_t cap_text = 64 + (size_t)words * 10;
+    char *text = malloc(cap_text);
+    if (!text)
+        return QUARRY_ENOMEM;
+    int rc = quarry_writer_open(&w, dir, NULL);
+    for (unsigned i = 0; rc == QUARRY_OK && i < docs_in(g); i++) {
+        char id[64];
+        snprintf(id, sizeof id, "g%" PRIu64 "-%u", g, i);
+        size_t len = doc_text(text, cap_text, g, i, words);
+        quarry_document d = {id, strlen(id), "title", 5, text, len};
+        rc = quarry_writer_add(w, &d);
+    }
+    if (rc == QUARRY_OK)
+        rc = quarry_writer_commit(w);
+    snprintf(msg, cap, "%s", rc ? quarry_writer_errmsg(w) : "");
+    quarry_writer_free(w);
+    free(text);
+    return rc;
+}
+
+/* ----- checks -------------------------------------------------------------------------------- */
+
+/* Number of documents matching q, and the id of the best hit in id (cap bytes). */
+static uint64_t search(quarry_searcher *s, const char *q, char *id, size_t cap)
+{
+    quarry_results *r = NULL;
+    int rc = quarry_searcher_search(&r, s, q, strlen(q), NULL);
+    if (rc)
+        print_error("query %s: %s\n", q, quarry_searcher_errmsg(s));
+    assert_int_equal(rc, QUARRY_OK);
+    uint64_t n = quarry_results_total(r);
+    id[0] = '\0';
+    quarry_hit h;
+    if (n && quarry_results_get(&h, r, 0) == QUARRY_OK)
+        snprintf(id, cap, "%.*s", (int)h.id_len, h.id);
+    quarry_results_free(r);
+    return n;
+}
+
+/*
+ * Opens the index in dir, which must hold generation a or b (0: none): passes the deep
+ * verification and holds each document of its generation exactly once and nothing else.
+ * Returns that generation, or 0 when dir holds no index (allowed only if a is 0).
+ */
+static uint64_t check_index(const char *dir, uint64_t a, uint64_t b)
+{
+    quarry_index *ix = NULL;
+    int rc = quarry_index_open(&ix, dir);
+    if (rc == QUARRY_ENOTFOUND && a == 0) {
+        quarry_index_close(ix);
+        return 0;
+    }
+    if (rc)
+        print_error("open %s: %s\n", dir, quarry_index_errmsg(ix));
+    assert_int_equal(rc, QUARRY_OK);
+    quarry_verify_report rep;
+    rc = quarry_index_verify(&rep, ix, 1);
+    if (rc)
+        print_error("verify %s: %s\n", dir, rep.message);
+    assert_int_equal(rc, QUARRY_OK);
+    quarry_index_info info;
+    assert_int_equal(quarry_index_get_info(&info, ix), QUARRY_OK);
+    quarry_searcher *s = NULL;
+    assert_int_equal(quarry_searcher_create(&s, ix), QUARRY_OK);
+
+    char q[64], id[64], want[64];
+    uint64_t g = 0;
+    for (int k = 0; k < 2; k++) {
+        uint64_t cand = k ? b : a;
+        if (cand == 0)
+            continue;
+        snprintf(q, sizeof q, "gen%" PRIu64, cand);
+        uint64_t n = search(s, q, id, sizeof id);
+        if (n == 0)
+            continue;
+        if (g != 0 || n != docs_in(cand) || info.docs != n) {
+            print_error("index holds %" PRIu64 " documents, %" PRIu64 " of generation %" PRIu64
+                        " (expected %u, and only generation %" PRIu64 " or %" PRIu64 ")\n",
+                        info.docs, n, cand, docs_in(cand), a, b);
+            fail();
+        }
+        g = cand;
+    }
+    if (g == 0) {
+        print_error("index of %" PRIu64 " documents holds neither generation %" PRIu64
+                    " nor %" PRIu64 "\n",
+                    info.docs, a, b);
+        fail();
+    }
+    for (unsigned i = 0; i < docs_in(g); i++) {
+        snprintf(q, sizeof q, "tok%" PRIu64 "x%u", g, i);
+        snprintf(want, sizeof want, "g%" PRIu64 "-%u", g, i);
+        uint64_t n = search(s, q, id, sizeof id);
+        if (n != 1 || strcmp(id, want) != 0) {
+            print_error("%s: %" PRIu64 " hits, first '%s', expected one: '%s'\n", q, n, id, want);
+            fail();
+        }
+    }
+    quarry_searcher_free(s);
+    quarry_index_close(ix);
+    return g;
+}
+
+/*
+ * Checks that every entry of dir is a file of the index format (MANIFEST, LOCK, seg_N.suffix,
+ * with or without .tmp) and returns the number of distinct N among them.
+ */
+static int segment_generations(const char *dir)
+{
+    unsigned long long seen[64];
+    int n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0; /* no folder yet: the first child died before making it */
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+        if (!strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, "MANIFEST") ||
+            !strcmp(name, "MANIFEST.tmp") || !strcmp(name, "LOCK"))
+            continue;
+        unsigned long long g;
+        char suffix[32];
+        if (sscanf(name, "seg_%llu.%31s", &g, suffix) != 2) {
+            print_error("unexpected file %s/%s\n", dir, name);
+            fail();
+        }
+        int known = 0;
+        for (int i = 0; i < n; i++)
+            known |= seen[i] == g;
+        if (!known && n < 64)
+            seen[n++] = g;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Waits for the child and returns its wait status. */
+static int reap(pid_t pid)
+{
+    int status;
+    pid_t r;
+    while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    assert_int_equal(r, pid);
+    return status;
+}
+
+static void sleep_us(uint64_t us)
+{
+    struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    const char *base = getenv("TMPDIR");
+    char tmpl[4096];
+    snprintf(tmpl, sizeof tmpl, "%s/quarry-crash-XXXXXX", base && *base ? base : "/tmp");
+    assert_non_null(mkdtemp(tmpl));
+    fx->tmp = strdup(tmpl);
+    fx->dir = testutil_join(tmpl, "ix");
+    assert_non_null(fx->tmp);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    testutil_rm_rf(fx->tmp);
+    free(fx->tmp);
+    free(fx->dir);
+    free(fx);
+    return 0;
+}
+
+/* ----- kills --------------------------------------------------------------------------------- */
+
+#define KILL_WORDS 40 /* filler words per document in the kill test */
+
+/* The child of test_kill_anytime: commits generations first, first + 1, ... into dir, writing
+ * each one's number to fd after its commit returned. Writes 0 and exits on a failure. */
+static void committer(const char *dir, uint64_t first, int fd)
+{
+    char msg[512];
+    for (uint64_t g = first;; g++) {
+        int rc = commit_generation(dir, g, KILL_WORDS, msg, sizeof msg);
+        if (rc != QUARRY_OK) {
+            fprintf(stderr, "child: generation %" PRIu64 ": %s\n", g, msg);
+            g = 0;
+        }
+        if (write(fd, &g, sizeof g) != (ssize_t)sizeof g || g == 0)
+            _exit(1);
+    }
+}
+
+static void test_kill_anytime(void **state)
+{
+    fixture *fx = *state;
+    const char *env = getenv("QUARRY_CRASH_SEED");
+    uint64_t seed = env && *env ? strtoull(env, NULL, 10)
+                                : (uint64_t)time(NULL) * 1000003u ^ (uint64_t)getpid();
+    print_message("test_kill_anytime: seed %" PRIu64 " (QUARRY_CRASH_SEED=%" PRIu64
+                  " repeats the delays)\n",
+                  seed, seed);
+    uint64_t rng = seed;
+
+    /* Delays up to three times one commit's duration (at least 20 ms) make most children die
+     * in the middle of a commit after having completed a few, on fast and slow machines. */
+    char msg[512];
+    char scratch[4096];
+    snprintf(scratch, sizeof scratch, "%s/calibrate", fx->tmp);
+    double t0 = now();
+    assert_int_equal(commit_generation(scratch, 1, KILL_WORDS, msg, sizeof msg), QUARRY_OK);
+    uint64_t cycle_us = (uint64_t)((now() - t0) * 1e6);
+    uint64_t max_delay = cycle_us * 3 > 20000 ? cycle_us * 3 : 20000;
+    testutil_rm_rf(scratch);
+
+    uint64_t current = 0; /* generation the index holds, 0 for none */
+    uint64_t first = 1;   /* generation the next child starts with */
+    int confirmed = 0, in_flight = 0, without_commit = 0, max_gens = 0;
+    for (int kill_no = 0; kill_no < KILLS; kill_no++) {
+        int p[2];
+        assert_int_equal(pipe(p), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            close(p[0]);
+            committer(fx->dir, first, p[1]);
+        }
+        close(p[1]);
+        sleep_us(next_random(&rng) % max_delay);
+        assert_int_equal(kill(pid, SIGKILL), 0);
+        int status = reap(pid);
+        if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
+            print_error("kill %d: the child ended by itself (status %d)\n", kill_no, status);
+            fail();
+        }
+        /* The reports: each a generation that was committed, in order. */
+        uint64_t g, last = 0;
+        ssize_t n;
+        while ((n = read(p[0], &g, sizeof g)) == (ssize_t)sizeof g) {
+            assert_true(g != 0);
+            assert_int_equal(g, last ? last + 1 : first);
+            last = g;
+            confirmed++;
+        }
+        assert_int_equal(n, 0);
+        close(p[0]);
+
+        /* Last generation known committed, and the one the child was working on. */
+        uint64_t known = last ? last : current;
+        uint64_t working = last ? last + 1 : first;
+        current = check_index(fx->dir, known, working);
+        in_flight += current == working;
+        without_commit = last ? 0 : without_commit + 1;
+        /* Each commit that returned had removed every other generation's files; since then
+         * each killed child left at most the files of the one generation it was writing. */
+        int gens = segment_generations(fx->dir);
+        max_gens = gens > max_gens ? gens : max_gens;
+        if (gens > 2 + without_commit) {
+            print_error("kill %d: files of %d generations in the folder\n", kill_no, gens);
+            fail();
+        }
+        first = working + 1;
+    }
+    print_message("test_kill_anytime: %d kills (delays < %" PRIu64 " us), %d commits reported, "
+                  "%d found committed but unreported, at most %d generations of files\n",
+                  KILLS, max_delay, confirmed, in_flight, max_gens);
+    assert_true(confirmed + in_flight > 0); /* some kills came after a commit */
+
+    /* A commit that runs to its end leaves only the index: no temporaries, no LOCK. */
+    assert_int_equal(commit_generation(fx->dir, first, KILL_WORDS, msg, sizeof msg), QUARRY_OK);
+    assert_int_equal(check_index(fx->dir, first, 0), first);
+    assert_int_equal(segment_generations(fx->dir), 1);
+    char *lockpath = testutil_join(fx->dir, "LOCK");
+    assert_int_equal(access(lockpath, F_OK), -1);
+    free(lockpath);
+}
+
+/* ----- disk full ----------------------------------------------------------------------------- */
+
+#define SMALL_WORDS 20     /* filler words per document of the generation that fits */
+#define LARGE_WORDS 20000  /* ... and of the one that does not (its .store exceeds the limit) */
+#define FILE_LIMIT  16384u /* RLIMIT_FSIZE of the child, bytes */
+
+static void test_disk_full(void **state)
+{
+    fixture *fx = *state;
+    char msg[512];
+    assert_int_equal(commit_generation(fx->dir, 1, SMALL_WORDS, msg, sizeof msg), QUARRY_OK);
+
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        struct rlimit rl = {FILE_LIMIT, FILE_LIMIT};
+        int rc = QUARRY_ERROR;
+        snprintf(msg, sizeof msg, "cannot set the file size limit");
+        if (signal(SIGXFSZ, SIG_IGN) != SIG_ERR && setrlimit(RLIMIT_FSIZE, &rl) == 0)
+            rc = commit_generation(fx->dir, 2, LARGE_WORDS, msg, sizeof msg);
+        size_t len = strlen(msg) + 1;
+        if (write(p[1], &rc, sizeof rc) != (ssize_t)sizeof rc ||
+            write(p[1], msg, len) != (ssize_t)len)
+            _exit(1);
+        _exit(0);
+    }
+    close(p[1]);
+    int rc = 0;
+    assert_int_equal(read(p[0], &rc, sizeof rc), sizeof rc);
+    ssize_t n = read(p[0], msg, sizeof msg - 1);
+    msg[n > 0 ? n : 0] = '\0';
+    close(p[0]);
+    int status = reap(pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    /* The commit failed as an I/O error, naming the file and the reason. */
+    print_message("test_disk_full: commit returned %d: %s\n", rc, msg);
+    assert_int_equal(rc, QUARRY_EIO);
+    assert_non_null(strstr(msg, fx->dir));
+    assert_non_null(strstr(msg, "/seg_2."));
+    assert_non_null(strstr(msg, strerror(EFBIG)));
+
+    /* The first generation is intact, and the failed commit left nothing behind. */
+    assert_int_equal(check_index(fx->dir, 1, 0), 1);
+    assert_int_equal(segment_generations(fx->dir), 1);
+    char *lockpath = testutil_join(fx->dir, "LOCK");
+    assert_int_equal(access(lockpath, F_OK), -1);
+    free(lockpath);
+    DIR *d = opendir(fx->dir);
+    assert_non_null(d);
+    struct dirent *e;
+    int entries = 0;
+    while ((e = readdir(d)) != NULL)
+        entries += e->d_name[0] != '.';
+    closedir(d);
+    assert_int_equal(entries, 6); /* MANIFEST and seg_1's five files */
+
+    /* Without the limit the same commit succeeds. */
+    assert_int_equal(commit_generation(fx->dir, 2, LARGE_WORDS, msg, sizeof msg), QUARRY_OK);
+    assert_int_equal(check_index(fx->dir, 2, 0), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_kill_anytime, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
