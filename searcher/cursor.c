@@ -215,7 +215,7 @@ void cursor_next(cursor *c)
     }
 }
 
-void cursor_next_geq(cursor *c, uint32_t target)
+void cursor_seek(cursor *c, uint32_t target)
 {
     if (c->doc >= target)
         return;

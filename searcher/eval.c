@@ -135,82 +135,111 @@ static void sort_by_key(size_t *idx, size_t n, const double *key)
         }
 }
 
-/* MaxScore over the root's optional clauses (the root has no required clause). Returns the
- * number of matches seen. */
+/* MaxScore over the root's optional clauses (the root has no required clause), in windows
+ * of documents: a window ends where the first of the clauses' current blocks ends, so each
+ * clause has one block-max bound over it; sorted by those bounds, the weakest clauses that
+ * together cannot beat the threshold are non-essential in the window. Candidates come from the
+ * essential clauses; the others are probed, strongest first, only while the candidate's score
+ * plus their bounds can still beat the threshold. A window without an essential clause is
+ * skipped whole. Returns the number of matches seen. */
 static uint64_t run_maxscore(const quarry_index *ix, scorer *root, topk *t, scratch *w)
 {
-    size_t n = root->nshould, ness = 0;
+    size_t n = root->nshould;
     scorer **cl = root->should;
+    double total_max = 0;
     for (size_t i = 0; i < n; i++)
-        w->key[i] = cl[i]->max_score;
-    sort_by_key(w->ord, n, w->key);
-    w->below[0] = 0;
-    for (size_t i = 0; i < n; i++)
-        w->below[i + 1] = w->below[i] + cl[w->ord[i]]->max_score;
-    double total_max = w->below[n];
+        total_max += cl[i]->max_score;
     uint64_t count = 0;
+    uint32_t wmin = 0;
     for (;;) {
         double th = prune_level(t);
-        while (ness < n && w->below[ness + 1] <= th)
-            ness++; /* clause ord[ness] alone with the weaker ones cannot beat the threshold */
-        if (ness == n)
+        /* The window: from the first document any clause is on to the first block end. */
+        uint32_t first = CURSOR_END, wmax = CURSOR_END - 1;
+        for (size_t i = 0; i < n; i++)
+            if (cl[i]->doc < first)
+                first = cl[i]->doc;
+        if (first == CURSOR_END)
             break;
-        uint32_t d = CURSOR_END;
-        for (size_t i = ness; i < n; i++)
-            if (cl[w->ord[i]]->doc < d)
-                d = cl[w->ord[i]]->doc;
-        if (d == CURSOR_END)
-            break;
-        if (!scorer_excluded(root, d)) {
-            uint32_t dl = index_doc_length(ix, d);
-            double sum = 0;
-            int alive = 1;
-            count++;
-            memset(w->hit, 0, n);
-            for (size_t i = ness; i < n; i++) {
-                size_t j = w->ord[i];
-                if (cl[j]->doc == d) {
-                    w->sc[j] = scorer_score(cl[j], dl);
-                    w->hit[j] = 1;
-                    sum += w->sc[j];
-                }
-            }
-            double acc = 0;
-            for (size_t i = 0; i < ness; i++) {
-                uint32_t upto;
-                w->bb[i] = acc += scorer_bound(cl[w->ord[i]], d, &upto);
-            }
-            for (size_t i = ness; i-- > 0;) { /* non-essential clauses, strongest first */
-                if (sum + w->bb[i] <= th) {
-                    alive = 0;
-                    break;
-                }
-                size_t j = w->ord[i];
-                scorer_advance(cl[j], d, 0.0);
-                if (cl[j]->doc == d) {
-                    w->sc[j] = scorer_score(cl[j], dl);
-                    w->hit[j] = 1;
-                    sum += w->sc[j];
-                }
-            }
-            if (alive) {
-                double score = 0;
-                for (size_t j = 0; j < n; j++)
-                    if (w->hit[j])
-                        score += w->sc[j];
-                offer(t, d, score);
-            }
+        if (first > wmin)
+            wmin = first;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t upto;
+            w->key[i] = scorer_bound(cl[i], wmin, &upto);
+            if (w->key[i] > 0 && upto < wmax)
+                wmax = upto;
         }
-        if (d == CURSOR_END - 1)
-            break;
-        /* A clause may pass documents where its score cannot lift the others' maxima above
-         * the threshold. */
-        th = prune_level(t);
-        for (size_t i = ness; i < n; i++) {
+        for (size_t i = 0; i < n; i++)
+            if (cl[i]->doc > wmax)
+                w->key[i] = 0; /* no match of it in the window */
+        sort_by_key(w->ord, n, w->key);
+        size_t ness = 0;
+        double acc = 0;
+        for (; ness < n; ness++) {
+            if (acc + w->key[w->ord[ness]] > th)
+                break;
+            acc += w->key[w->ord[ness]];
+            w->bb[ness] = acc; /* bounds of ord[0..ness] */
+        }
+        for (size_t i = ness; i < n; i++) { /* essential clauses start in the window */
             scorer *c = cl[w->ord[i]];
-            if (c->doc == d)
-                scorer_advance(c, d + 1, th - (total_max - c->max_score));
+            scorer_advance(c, wmin, th - (total_max - c->max_score));
         }
+        for (;;) { /* candidates of the window */
+            uint32_t d = CURSOR_END;
+            for (size_t i = ness; i < n; i++)
+                if (cl[w->ord[i]]->doc < d)
+                    d = cl[w->ord[i]]->doc;
+            if (d > wmax)
+                break;
+            if (!scorer_excluded(root, d)) {
+                uint32_t dl = index_doc_length(ix, d);
+                double sum = 0;
+                int alive = 1;
+                count++;
+                memset(w->hit, 0, n);
+                for (size_t i = ness; i < n; i++) {
+                    size_t j = w->ord[i];
+                    if (cl[j]->doc == d) {
+                        w->sc[j] = scorer_score(cl[j], dl);
+                        w->hit[j] = 1;
+                        sum += w->sc[j];
+                    }
+                }
+                for (size_t i = ness; i-- > 0;) { /* non-essential clauses, strongest first */
+                    if (sum + w->bb[i] <= th) {
+                        alive = 0;
+                        break;
+                    }
+                    size_t j = w->ord[i];
+                    scorer_advance(cl[j], d, 0.0);
+                    if (cl[j]->doc == d) {
+                        w->sc[j] = scorer_score(cl[j], dl);
+                        w->hit[j] = 1;
+                        sum += w->sc[j];
+                    }
+                }
+                if (alive) {
+                    double score = 0;
+                    for (size_t j = 0; j < n; j++)
+                        if (w->hit[j])
+                            score += w->sc[j];
+                    offer(t, d, score);
+                    th = prune_level(t);
+                }
+            }
+            if (d == CURSOR_END - 1)
+                break;
+            /* A clause may pass documents where its score cannot lift the others' maxima
+             * above the threshold (global maxima: the skip may leave the window). */
+            for (size_t i = ness; i < n; i++) {
+                scorer *c = cl[w->ord[i]];
+                if (c->doc == d)
+                    scorer_advance(c, d + 1, th - (total_max - c->max_score));
+            }
+        }
+        if (wmax >= CURSOR_END - 1)
+            break;
+        wmin = wmax + 1;
     }
     return count;
 }

@@ -172,8 +172,26 @@ void cursor_free(cursor *c);
 /* Moves to the next document. */
 void cursor_next(cursor *c);
 
-/* Moves to the first document >= target (stays if already there). */
-void cursor_next_geq(cursor *c, uint32_t target);
+/* cursor_next_geq's path out of the loaded block (skip entries, then decoding). */
+void cursor_seek(cursor *c, uint32_t target);
+
+/* Moves to the first document >= target (stays if already there). Inline: inside the loaded
+ * block it is a short scan. */
+static inline void cursor_next_geq(cursor *c, uint32_t target)
+{
+    if (c->doc >= target)
+        return;
+    if (c->docs[c->n - 1] >= target) { /* c->doc < target: not exhausted, so n >= 1 */
+        uint32_t i = c->i + 1;
+        while (c->docs[i] < target)
+            i++;
+        c->i = i;
+        c->doc = c->docs[i];
+        c->freq = c->freqs[i];
+        return;
+    }
+    cursor_seek(c, target);
+}
 
 /* Current docid, or CURSOR_END. */
 static inline uint32_t cursor_docid(const cursor *c)
@@ -205,19 +223,28 @@ uint32_t cursor_positions(cursor *c, const uint32_t **out);
 
 /* ===== bm25 ============================================================================== */
 
-/* Collection statistics and parameters of one query's scoring. */
+/* Collection statistics and parameters of one query's scoring; fill with bm25_init. */
 typedef struct bm25 {
     double k1;    /* term-frequency saturation */
     double b;     /* length normalisation */
     double n;     /* documents in the collection */
     double avgdl; /* mean document length */
+    double norm0; /* k1 * (1 - b) */
+    double norm1; /* k1 * b / avgdl (0 when avgdl is 0) */
 } bm25;
+
+/* Fills *p; the derived fields let a score take no division but one. */
+void bm25_init(bm25 *p, double k1, double b, double n, double avgdl);
 
 /* Lucene's idf: ln(1 + (N - df + 0.5) / (df + 0.5)). */
 double bm25_idf(const bm25 *p, double df);
 
-/* Score of a (pseudo-)term with weight idf occurring tf times in a document of length dl. */
-double bm25_score(const bm25 *p, double idf, double tf, double dl);
+/* Score of a (pseudo-)term with weight idf occurring tf times in a document of length dl:
+ * idf * tf / (tf + k1 * (1 - b + b * dl / avgdl)). Inline: it runs for every posting scored. */
+static inline double bm25_score(const bm25 *p, double idf, double tf, double dl)
+{
+    return idf * tf / (tf + (p->norm0 + p->norm1 * dl));
+}
 
 /* ===== query ============================================================================= */
 
@@ -292,16 +319,37 @@ void scorer_free(scorer *s);
 /* The first cursor error in the tree (QUARRY_ECORRUPT or QUARRY_ENOMEM), or QUARRY_OK. */
 int scorer_rc(const scorer *s);
 
+/* scorer_advance's general path (phrases, booleans, terms with a floor). */
+void scorer_seek(scorer *s, uint32_t target, double floor);
+
 /*
  * Moves s to its first match >= target; no-op if it is already there. With floor > 0 it may
  * also pass matches whose score in s is <= floor (weak blocks of a term, phrase candidates
  * that could not score above it): callers use this only where such documents cannot enter
  * the top k. floor <= 0: every match is visited.
  */
-void scorer_advance(scorer *s, uint32_t target, double floor);
+static inline void scorer_advance(scorer *s, uint32_t target, double floor)
+{
+    if (s->doc >= target)
+        return;
+    if (s->kind == S_TERM && floor <= 0) { /* the common case, without a call */
+        cursor_next_geq(&s->curs[0], target);
+        s->doc = s->curs[0].doc;
+        return;
+    }
+    scorer_seek(s, target, floor);
+}
+
+/* scorer_score's path for phrases and booleans. */
+double scorer_score_tree(scorer *s, uint32_t dl);
 
 /* BM25 score of s in its current document, whose length is dl. */
-double scorer_score(scorer *s, uint32_t dl);
+static inline double scorer_score(scorer *s, uint32_t dl)
+{
+    if (s->kind == S_TERM)
+        return bm25_score(s->p, s->idf, s->curs[0].freq, dl);
+    return scorer_score_tree(s, dl);
+}
 
 /*
  * Upper bound of s's score in every document of [target, *upto] (*upto >= target), from

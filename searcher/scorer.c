@@ -440,13 +440,13 @@ static void seek(scorer *s, uint32_t target, double floor)
     }
 }
 
-void scorer_advance(scorer *s, uint32_t target, double floor)
+void scorer_seek(scorer *s, uint32_t target, double floor)
 {
     if (s->doc < target)
         seek(s, target, floor);
 }
 
-double scorer_score(scorer *s, uint32_t dl)
+double scorer_score_tree(scorer *s, uint32_t dl)
 {
     switch (s->kind) {
     case S_TERM:

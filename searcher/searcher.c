@@ -114,8 +114,9 @@ int quarry_searcher_search(quarry_results **out, quarry_searcher *s, const char 
         rc = errmsg_set(s->err, sizeof s->err, QUARRY_ENOMEM, "out of memory");
         goto done;
     }
-    bm25 p = {o->k1, o->b, (double)ix->seg.ndocs,
-              ix->seg.ndocs ? (double)ix->seg.tokens / ix->seg.ndocs : 0.0};
+    bm25 p;
+    bm25_init(&p, o->k1, o->b, (double)ix->seg.ndocs,
+              ix->seg.ndocs ? (double)ix->seg.tokens / ix->seg.ndocs : 0.0);
     size_t n;
     rc = eval_top_k(ix, root, &p, o->k, o->count, hits, &n, &r->total, &r->total_exact, s->err,
                     sizeof s->err);

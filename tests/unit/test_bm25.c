@@ -78,7 +78,8 @@ static void assert_near(double got, double want, const char *what)
 static void test_formula(void **state)
 {
     (void)state;
-    const bm25 p = {1.2, 0.75, 3, 4};
+    bm25 p;
+    bm25_init(&p, 1.2, 0.75, 3, 4);
     assert_near(bm25_idf(&p, 2), IDF_APPLE, "idf(apple)");
     assert_near(bm25_idf(&p, 3), IDF_BANANA, "idf(banana)");
     assert_near(bm25_idf(&p, 1), IDF_DATE, "idf(date)");
@@ -90,24 +91,29 @@ static void test_formula(void **state)
     /* Parameters. k1 = 2, b = 0.5: norm = 2 * (0.5 + 0.5 * dl / 4) = 2 (dl 4), 2.5 (dl 6):
      *   apple d0: 0.470003629245736 * 2 / 4   = 0.235001814622868
      *   apple d2: 0.470003629245736 * 3 / 5.5 = 0.256365615952219 */
-    const bm25 q = {2.0, 0.5, 3, 4};
+    bm25 q;
+    bm25_init(&q, 2.0, 0.5, 3, 4);
     assert_near(bm25_score(&q, IDF_APPLE, 2, 4), 0.235001814622868, "k1 2 b .5 d0");
     assert_near(bm25_score(&q, IDF_APPLE, 3, 6), 0.256365615952219, "k1 2 b .5 d2");
     /* b = 0: no length normalisation, norm = k1 = 1.2: apple d2 = 0.47... * 3 / 4.2. */
-    const bm25 b0 = {1.2, 0.0, 3, 4};
+    bm25 b0;
+    bm25_init(&b0, 1.2, 0.0, 3, 4);
     assert_near(bm25_score(&b0, IDF_APPLE, 3, 6), 0.335716878032668, "b 0");
     assert_near(bm25_score(&b0, IDF_APPLE, 3, 600), 0.335716878032668, "b 0, any dl");
     /* k1 = 0: tf saturates at once, the score is the idf. */
-    const bm25 k0 = {0.0, 0.75, 3, 4};
+    bm25 k0;
+    bm25_init(&k0, 0.0, 0.75, 3, 4);
     assert_near(bm25_score(&k0, IDF_APPLE, 3, 6), IDF_APPLE, "k1 0");
     assert_near(bm25_score(&k0, IDF_APPLE, 1, 1), IDF_APPLE, "k1 0, tf 1");
     /* An empty collection (avgdl 0): norm = k1 * (1 - b) = 0.3, 2 / 2.3 = 0.869565217391304. */
-    const bm25 e = {1.2, 0.75, 0, 0};
+    bm25 e;
+    bm25_init(&e, 1.2, 0.75, 0, 0);
     assert_near(bm25_score(&e, 1.0, 2, 0), 0.869565217391304, "avgdl 0");
 
     /* Shape: idf falls as df grows and stays positive; the score grows with tf, towards idf,
      * and falls with dl. */
-    const bm25 big = {1.2, 0.75, 1000, 100};
+    bm25 big;
+    bm25_init(&big, 1.2, 0.75, 1000, 100);
     double last = INFINITY;
     for (double df = 1; df <= 1000; df++) {
         double i = bm25_idf(&big, df);
