@@ -268,7 +268,8 @@ static int chunk_place(const cursor *c, size_t *start, size_t *end)
     return 0;
 }
 
-/* Decodes the positions of every document of the loaded block. Returns 0 or -1 (rc set). */
+/* Decodes the position gaps of every document of the loaded block (cursor_positions turns a
+ * document's gaps into positions when it is first asked for). Returns 0 or -1 (rc set). */
 static int load_positions(cursor *c)
 {
     size_t start, end;
@@ -305,18 +306,8 @@ static int load_positions(cursor *c)
             goto corrupt;
     if (reader_left(&r) != 0)
         goto corrupt;
-    /* Gaps to positions, document by document. */
-    for (uint32_t k = 0; k < c->n; k++) {
-        uint64_t next = 0;
-        for (uint32_t j = c->posstart[k]; j < c->posstart[k + 1]; j++) {
-            next += c->positions[j];
-            if (next > UINT32_MAX)
-                goto corrupt;
-            c->positions[j] = (uint32_t)next;
-            next++;
-        }
-    }
     c->pos_loaded = 1;
+    c->pos_done[0] = c->pos_done[1] = 0;
     return 0;
 corrupt:
     bad(c);
@@ -329,6 +320,22 @@ uint32_t cursor_positions(cursor *c, const uint32_t **out)
         return 0;
     if (!c->pos_loaded && load_positions(c))
         return 0;
-    *out = c->positions + c->posstart[c->i];
-    return c->freqs[c->i];
+    uint32_t *p = c->positions + c->posstart[c->i], n = c->freqs[c->i];
+    uint64_t bit = 1ull << (c->i % 64);
+    if (!(c->pos_done[c->i / 64] & bit)) {
+        /* Gaps to positions, for this document only: a phrase looks at few documents of a
+         * block, and the sum is most of the cost of reading positions. */
+        uint64_t next = 0;
+        for (uint32_t j = 0; j < n; j++) {
+            next += p[j];
+            if (next > UINT32_MAX) {
+                bad(c);
+                return 0;
+            }
+            p[j] = (uint32_t)next++;
+        }
+        c->pos_done[c->i / 64] |= bit;
+    }
+    *out = p;
+    return n;
 }

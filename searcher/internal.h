@@ -154,7 +154,8 @@ typedef struct cursor {
     uint32_t i;              /* index of the current posting in it */
     uint32_t doc;            /* current docid, CURSOR_END when exhausted */
     uint32_t freq;           /* occurrences in doc */
-    int pos_loaded;          /* positions of the loaded block are in `positions` */
+    int pos_loaded;          /* position gaps of the loaded block are in `positions` */
+    uint64_t pos_done[2];    /* documents of the block whose gaps were made positions */
     uint32_t *positions;     /* the block's positions, document after document */
     size_t poscap;           /* entries allocated */
     uint32_t posstart[129];  /* index in positions of each document's first position */
