@@ -10,6 +10,7 @@
  *   snippet.c  best passage of a document's text, with matched words marked
  *   searcher.c quarry_searcher and quarry_results (public API)
  *   phrase.c   phrase occurrences in one document, from its terms' cursors
+ *   explain.c  quarry_explanation: one document's score taken apart (public API)
  */
 #ifndef QUARRY_SEARCHER_INTERNAL_H
 #define QUARRY_SEARCHER_INTERNAL_H

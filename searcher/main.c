@@ -29,6 +29,9 @@ static void usage(FILE *out)
           "  -k N           number of results (default 10)\n"
           "  --and          all words are required unless marked otherwise\n"
           "  --json         one JSON object per hit on standard output\n"
+          "  --explain      under each hit, its BM25 score taken apart: per matching term or\n"
+          "                 phrase tf, df, idf and score; dl, avgdl, N, k1, b (with --json: an\n"
+          "                 \"explain\" member in each hit)\n"
           "  --k1 X, --b X  BM25 parameters (default 1.2 and 0.75)\n"
           "  --no-snippets  do not read document text\n"
           "  --color WHEN   highlight with bold: auto (default, on a terminal), always, never\n"
@@ -50,23 +53,23 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Writes s[0..n) as the inside of a JSON string. */
-static void json_str(const char *s, size_t n)
+/* Writes s[0..n) to f as the inside of a JSON string. */
+static void json_str(FILE *f, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\')
-            printf("\\%c", c);
+            fprintf(f, "\\%c", c);
         else if (c == '\n')
-            fputs("\\n", stdout);
+            fputs("\\n", f);
         else if (c == '\t')
-            fputs("\\t", stdout);
+            fputs("\\t", f);
         else if (c == '\r')
-            fputs("\\r", stdout);
+            fputs("\\r", f);
         else if (c < 0x20)
-            printf("\\u%04x", c);
+            fprintf(f, "\\u%04x", c);
         else
-            putchar(c);
+            putc(c, f);
     }
 }
 
@@ -127,14 +130,79 @@ static int check_index(const quarry_index *ix, const char *path)
     return 1;
 }
 
+/* --explain, text: the BM25 figures under a hit, one line per contributing clause (a phrase
+ * adds a line per word), every score to 6 decimals. */
+static void print_explain(const quarry_explanation *x)
+{
+    quarry_explain_doc d;
+    quarry_explanation_get_doc(&d, x);
+    size_t n = quarry_explanation_size(x), wpath = 0, wtext = 0;
+    printf("    explain: %.6f = sum of %zu clause%s; dl %u, avgdl %.2f, N %llu, k1 %g, b %g\n",
+           d.score, n, n == 1 ? "" : "s", d.dl, d.avgdl, (unsigned long long)d.docs, d.k1, d.b);
+    for (size_t i = 0; i < n; i++) {
+        quarry_explain_clause c;
+        quarry_explanation_get(&c, x, i);
+        wpath = c.path_len > wpath ? c.path_len : wpath;
+        wtext = c.text_len + (c.required != 0) > wtext ? c.text_len + (c.required != 0) : wtext;
+    }
+    for (size_t i = 0; i < n; i++) {
+        quarry_explain_clause c;
+        quarry_explanation_get(&c, x, i);
+        int pad = (int)(wtext - c.text_len - (c.required != 0));
+        printf("      %-*.*s  %s%.*s%*s  tf %-3u ", (int)wpath, (int)c.path_len, c.path,
+               c.required ? "+" : "", (int)c.text_len, c.text, pad, "", c.tf);
+        if (c.phrase)
+            printf("df %-6s", "-");
+        else
+            printf("df %-6u", c.df);
+        printf(" idf %.6f  score %.6f\n", c.idf, c.score);
+        for (size_t j = 0; c.phrase && j < c.nterms; j++)
+            printf("      %*s    %.*s: tf %u, df %u, idf %.6f\n", (int)wpath, "",
+                   (int)c.terms[j].term_len, c.terms[j].term, c.terms[j].tf, c.terms[j].df,
+                   c.terms[j].idf);
+    }
+}
+
+/* --explain --json: the "explain" member of a hit's object (full precision). */
+static void print_explain_json(const quarry_explanation *x)
+{
+    quarry_explain_doc d;
+    quarry_explanation_get_doc(&d, x);
+    printf(",\"explain\":{\"score\":%.17g,\"dl\":%u,\"avgdl\":%.17g,\"N\":%llu,\"k1\":%.17g,"
+           "\"b\":%.17g,\"clauses\":[",
+           d.score, d.dl, d.avgdl, (unsigned long long)d.docs, d.k1, d.b);
+    for (size_t i = 0; i < quarry_explanation_size(x); i++) {
+        quarry_explain_clause c;
+        quarry_explanation_get(&c, x, i);
+        printf("%s{\"path\":\"", i ? "," : "");
+        json_str(stdout, c.path, c.path_len);
+        fputs("\",\"text\":\"", stdout);
+        json_str(stdout, c.text, c.text_len);
+        printf("\",\"phrase\":%s,\"required\":%s,\"tf\":%u,", c.phrase ? "true" : "false",
+               c.required ? "true" : "false", c.tf);
+        if (!c.phrase)
+            printf("\"df\":%u,", c.df);
+        printf("\"idf\":%.17g,\"score\":%.17g,\"terms\":[", c.idf, c.score);
+        for (size_t j = 0; j < c.nterms; j++) {
+            printf("%s{\"term\":\"", j ? "," : "");
+            json_str(stdout, c.terms[j].term, c.terms[j].term_len);
+            printf("\",\"tf\":%u,\"df\":%u,\"idf\":%.17g}", c.terms[j].tf, c.terms[j].df,
+                   c.terms[j].idf);
+        }
+        fputs("]}", stdout);
+    }
+    fputs("]}", stdout);
+}
+
 int main(int argc, char **argv)
 {
     quarry_search_options o = QUARRY_SEARCH_OPTIONS_INIT;
     const char *index = NULL, *query = NULL;
-    int json = 0, info = 0, check = 0, color = -1, status = 1;
+    int json = 0, info = 0, check = 0, explain = 0, color = -1, status = 1;
     quarry_index *ix = NULL;
     quarry_searcher *s = NULL;
     quarry_results *r = NULL;
+    quarry_explanation *x = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_arg = i + 1 < argc;
@@ -147,6 +215,8 @@ int main(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--json")) {
             json = 1;
+        } else if (!strcmp(a, "--explain")) {
+            explain = 1;
         } else if (!strcmp(a, "--and")) {
             o.default_and = 1;
         } else if (!strcmp(a, "--no-snippets")) {
@@ -231,20 +301,28 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         quarry_hit h;
         quarry_results_get(&h, r, i);
+        quarry_explanation_free(x);
+        x = NULL;
+        if (explain && quarry_searcher_explain(&x, s, query, strlen(query), &o, h.docid)) {
+            fprintf(stderr, "quarry-search: %s\n", quarry_searcher_errmsg(s));
+            goto done;
+        }
         if (json) {
             printf("{\"rank\":%zu,\"id\":\"", i + 1);
-            json_str(h.id, h.id_len);
+            json_str(stdout, h.id, h.id_len);
             printf("\",\"score\":%.17g,\"title\":\"", h.score);
-            json_str(h.title, h.title_len);
+            json_str(stdout, h.title, h.title_len);
             fputs("\"", stdout);
             if (h.snippet) {
                 fputs(",\"snippet\":\"", stdout);
-                json_str(h.snippet, h.snippet_len);
+                json_str(stdout, h.snippet, h.snippet_len);
                 fputs("\",\"highlights\":[", stdout);
                 for (size_t j = 0; j < h.nspans; j++)
                     printf("%s[%zu,%zu]", j ? "," : "", h.spans[j].start, h.spans[j].len);
                 fputs("]", stdout);
             }
+            if (x)
+                print_explain_json(x);
             fputs("}\n", stdout);
             continue;
         }
@@ -276,6 +354,8 @@ int main(int argc, char **argv)
                 fputs(" ...", stdout);
             putchar('\n');
         }
+        if (x)
+            print_explain(x);
     }
     if (!json) {
         uint64_t total = quarry_results_total(r);
@@ -287,6 +367,7 @@ int main(int argc, char **argv)
     }
     status = 0;
 done:
+    quarry_explanation_free(x);
     quarry_results_free(r);
     quarry_searcher_free(s);
     quarry_index_close(ix);

@@ -125,6 +125,8 @@ golden json --json "$IX" '+maduro -oil'
 golden json-words --json -k 3 "$IX" 'embassy reopening'
 golden json-no-snippets --json --no-snippets --and "$IX" 'maduro trump'
 golden no-results "$IX" zzzunknownword
+golden explain --explain -k 3 "$IX" '"embassy reopening" OR (maduro AND +oil) -treasury'
+golden explain-json --explain --json --no-snippets -k 2 "$IX" '"Delcy Rodriguez" flag'
 
 # A query that matches nothing still succeeds and says so.
 run none "$SEARCH" "$IX" 'nothing-matches-this AND zzzz'
