@@ -228,10 +228,9 @@ static int explain_bool(walk *w, const qnode *n, double *score)
         const qnode *c = n->kids[i];
         int len = snprintf(w->path + base, sizeof w->path - base, "%s%zu", base ? "." : "", i + 1);
         w->path_len = len > 0 && (size_t)len < sizeof w->path - base ? base + (size_t)len : base;
-        size_t before = x->n;
         k[i].match = explain_node(w, c, &k[i].score);
         if (c->occur == Q_MUST_NOT) {
-            truncate_to(x, before); /* an excluded clause never adds to the score */
+            /* Listed only if it matches, and then the whole group is dropped below. */
             excluded |= k[i].match;
         } else if (c->occur == Q_MUST) {
             nmust++;
