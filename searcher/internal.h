@@ -10,6 +10,8 @@
  *   eval.c     the query algorithms: scorers -> top-k heap (exhaustive, MaxScore, conjunction)
  *   snippet.c  best passage of a document's text, with matched words marked
  *   searcher.c quarry_searcher and quarry_results (public API)
+ *   phrase.c   phrase occurrences in one document, from its terms' cursors
+ *   explain.c  quarry_explanation: one document's score taken apart (public API)
  */
 #ifndef QUARRY_SEARCHER_INTERNAL_H
 #define QUARRY_SEARCHER_INTERNAL_H
@@ -446,5 +448,35 @@ typedef struct dict_iter {
  */
 int index_term_next(const quarry_index *ix, dict_iter *it, const uint8_t **term, size_t *len,
                     term_info *out, char *err, size_t cap);
+
+/* ===== phrase ============================================================================ */
+
+/*
+ * Occurrences of a phrase in the document that all of c[0..n) (the cursors of its n >= 1
+ * terms, in phrase order) are on: the positions p of term 0 such that term i is at
+ * p + offsets[i] for every i (offsets[0] = 0, as in qnode). Decodes positions through
+ * cursor_positions; on a failure it returns what it counted and the cursor's rc is set.
+ */
+uint32_t phrase_count(cursor *c, size_t n, const uint32_t *offsets);
+
+/* ===== searcher ========================================================================== */
+
+struct quarry_searcher {
+    quarry_index *ix;                  /* index searched (borrowed) */
+    analyzer *an;                      /* query and snippet analysis, the index's language */
+    buf text;                          /* inflated store block */
+    buf meta;                          /* inflated document-table block */
+    struct libdeflate_decompressor *z; /* inflates both */
+    char err[ERRMSG_CAP];              /* last failure */
+};
+
+/*
+ * The start of every scoring call on s: clears s->err, copies opts (NULL: the defaults) into
+ * *o, checks them and fills *p with their k1 and b and the index's N and avgdl, so that
+ * searches and explanations score alike. Returns QUARRY_OK or QUARRY_ERROR (bad options,
+ * message in s->err).
+ */
+int searcher_setup(quarry_search_options *o, bm25 *p, quarry_searcher *s,
+                   const quarry_search_options *opts);
 
 #endif

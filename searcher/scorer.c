@@ -209,53 +209,6 @@ int scorer_build(scorer **out, const quarry_index *ix, const qnode *root, const 
     return *out ? QUARRY_OK : e.rc;
 }
 
-/* Is `want` among the sorted positions a[0..n)? */
-static int has_position(const uint32_t *a, uint32_t n, uint32_t want)
-{
-    uint32_t lo = 0, hi = n;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < want)
-            lo = mid + 1;
-        else if (a[mid] > want)
-            hi = mid;
-        else
-            return 1;
-    }
-    return 0;
-}
-
-/* Occurrences of the phrase in the document all of s's cursors are on. Each occurrence of
- * the word with the fewest occurrences here (the anchor) proposes a start, which every other
- * word must confirm. */
-static uint32_t phrase_freq(scorer *s)
-{
-    size_t a = 0;
-    for (size_t i = 1; i < s->ncurs; i++)
-        if (cursor_freq(&s->curs[i]) < cursor_freq(&s->curs[a]))
-            a = i;
-    const uint32_t *anchor;
-    uint32_t nanchor = cursor_positions(&s->curs[a], &anchor), count = 0;
-    for (uint32_t k = 0; k < nanchor; k++) {
-        if (anchor[k] < s->offsets[a])
-            continue; /* the phrase would start before the document */
-        uint32_t start = anchor[k] - s->offsets[a];
-        size_t i = 0;
-        for (; i < s->ncurs; i++) {
-            if (i == a)
-                continue;
-            const uint32_t *pos;
-            uint32_t npos = cursor_positions(&s->curs[i], &pos);
-            if (start > UINT32_MAX - s->offsets[i] ||
-                !has_position(pos, npos, start + s->offsets[i]))
-                break;
-        }
-        if (i == s->ncurs)
-            count++;
-    }
-    return count;
-}
-
 /* Leapfrogs a phrase's cursors, rarest first, to the first document >= target where all
  * agree. */
 static uint32_t conj_cursors(scorer *s, uint32_t target)
@@ -394,7 +347,7 @@ static void advance_phrase(scorer *s, uint32_t target, double floor)
                 continue;
             }
         }
-        if ((s->pfreq = phrase_freq(s)) > 0)
+        if ((s->pfreq = phrase_count(s->curs, s->ncurs, s->offsets)) > 0)
             break;
         cand++;
     }

@@ -13,15 +13,6 @@
 #include "common/alloc.h"
 #include "quarry/error.h"
 
-struct quarry_searcher {
-    quarry_index *ix;                  /* index searched (borrowed) */
-    analyzer *an;                      /* query and snippet analysis, the index's language */
-    buf text;                          /* inflated store block */
-    buf meta;                          /* inflated document-table block */
-    struct libdeflate_decompressor *z; /* for both */
-    char err[ERRMSG_CAP];              /* last failure */
-};
-
 typedef struct result_hit {
     hit h;         /* docid and score */
     doc_meta meta; /* place of the text; id and title point into `strings` */
@@ -89,23 +80,38 @@ void quarry_results_free(quarry_results *r)
     alloc_free(r);
 }
 
-int quarry_searcher_search(quarry_results **out, quarry_searcher *s, const char *q, size_t len,
-                           const quarry_search_options *opts)
+int searcher_setup(quarry_search_options *o, bm25 *p, quarry_searcher *s,
+                   const quarry_search_options *opts)
 {
     static const quarry_search_options defaults = QUARRY_SEARCH_OPTIONS_INIT;
-    *out = NULL;
-    if (!s)
-        return QUARRY_ERROR;
     s->err[0] = '\0';
-    const quarry_search_options *o = opts ? opts : &defaults;
+    *o = opts ? *opts : defaults;
     if (!(o->k1 >= 0 && isfinite(o->k1)) || !(o->b >= 0 && o->b <= 1) || o->k > (1u << 24))
         return errmsg_set(s->err, sizeof s->err, QUARRY_ERROR,
                           "bad search options (k1 >= 0, 0 <= b <= 1, k <= 16777216)");
+    const segment *seg = &s->ix->seg;
+    bm25_init(p, o->k1, o->b, (double)seg->ndocs,
+              seg->ndocs ? (double)seg->tokens / seg->ndocs : 0.0);
+    return QUARRY_OK;
+}
+
+int quarry_searcher_search(quarry_results **out, quarry_searcher *s, const char *q, size_t len,
+                           const quarry_search_options *opts)
+{
+    *out = NULL;
+    if (!s)
+        return QUARRY_ERROR;
+    quarry_search_options opt;
+    bm25 p;
+    int rc = searcher_setup(&opt, &p, s, opts);
+    if (rc)
+        return rc;
+    const quarry_search_options *o = &opt;
     const quarry_index *ix = s->ix;
     qnode *root = NULL;
     quarry_results *r = NULL;
     hit *hits = NULL;
-    int rc = query_parse(&root, s->an, q, len, o->default_and, s->err, sizeof s->err);
+    rc = query_parse(&root, s->an, q, len, o->default_and, s->err, sizeof s->err);
     if (rc)
         goto done;
     r = alloc_array(1, sizeof *r);
@@ -114,9 +120,6 @@ int quarry_searcher_search(quarry_results **out, quarry_searcher *s, const char 
         rc = errmsg_set(s->err, sizeof s->err, QUARRY_ENOMEM, "out of memory");
         goto done;
     }
-    bm25 p;
-    bm25_init(&p, o->k1, o->b, (double)ix->seg.ndocs,
-              ix->seg.ndocs ? (double)ix->seg.tokens / ix->seg.ndocs : 0.0);
     size_t n;
     rc = eval_top_k(ix, root, &p, o->k, o->count, hits, &n, &r->total, &r->total_exact, s->err,
                     sizeof s->err);

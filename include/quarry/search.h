@@ -257,6 +257,126 @@ typedef struct quarry_verify_report {
  */
 int quarry_index_verify(quarry_verify_report *out, const quarry_index *ix, int deep);
 
+/*
+ * ----- Explanations ------------------------------------------------------------------------
+ *
+ * quarry_searcher_explain takes one document's score apart: which terms and phrases of the
+ * query it matches, and every input of their BM25 formula (see the top of this file), so that
+ * a ranking can be checked by hand or by a program. It is the library side of
+ * `quarry-search --explain`.
+ *
+ *     quarry_explanation *x = NULL;
+ *     if (quarry_searcher_explain(&x, s, q, strlen(q), &o, hit.docid) == QUARRY_OK) {
+ *         quarry_explain_doc d;
+ *         quarry_explanation_get_doc(&d, x);
+ *         for (size_t i = 0; i < quarry_explanation_size(x); i++) {
+ *             quarry_explain_clause c;
+ *             quarry_explanation_get(&c, x, i);
+ *             printf("%.*s tf %u idf %.4f: %.4f\n", (int)c.text_len, c.text, c.tf, c.idf,
+ *                    c.score);
+ *         }
+ *         printf("= %.4f (dl %u, avgdl %.1f)\n", d.score, d.dl, d.avgdl);
+ *     }
+ *     quarry_explanation_free(x);
+ */
+
+/* One document's score taken apart. Opaque; see quarry_searcher_explain. It never changes
+ * once made, so any number of threads may read it at once. */
+typedef struct quarry_explanation quarry_explanation;
+
+/* One analyzed term of a clause. Pointers are borrowed from the explanation. */
+typedef struct quarry_explain_term {
+    const char *term; /* the term as indexed: folded and stemmed (not NUL-terminated) */
+    size_t term_len;  /* bytes in term */
+    uint32_t df;      /* documents of the index containing the term */
+    uint32_t tf;      /* occurrences of the term in the document */
+    double idf;       /* its idf: ln(1 + (N - df + 0.5) / (df + 0.5)) */
+} quarry_explain_term;
+
+/*
+ * A term or phrase of the query that adds to the document's score. Every pointer is borrowed
+ * from the explanation and valid until it is freed.
+ */
+typedef struct quarry_explain_clause {
+    const char *text; /* the clause's analyzed terms: `embassi`, or `"embassi reopen"` for a
+                         phrase (with the quotes); not NUL-terminated */
+    size_t text_len;  /* bytes in text */
+    const char *path; /* where the clause sits in the parsed query: 1-based clause numbers
+                         from the outermost group in, joined by dots ("2" is the second
+                         clause of the query, "3.1" the first clause inside the third, a
+                         parenthesized group); words that analyze to nothing are not
+                         counted. Not NUL-terminated */
+    size_t path_len;  /* bytes in path */
+    int phrase;       /* nonzero for a phrase, 0 for a single term */
+    int required;     /* nonzero if the clause is required in its group (+, AND, --and);
+                         0 if it is optional there */
+    uint32_t tf;      /* term: occurrences in the document; phrase: occurrences of the
+                         whole phrase (its terms at consecutive positions) */
+    uint32_t df;      /* term: documents containing it; phrase: 0, not computed (a phrase
+                         is weighted by its terms' idfs: see terms) */
+    double idf;       /* term: its idf; phrase: the sum of its terms' idfs */
+    double score;     /* idf * tf / (tf + k1 * (1 - b + b * dl / avgdl)) */
+    const quarry_explain_term *terms; /* the clause's terms in order: one for a term, each
+                                         word of a phrase with its own df, tf and idf */
+    size_t nterms;                    /* entries in terms */
+} quarry_explain_clause;
+
+/* The document and collection side of an explanation. */
+typedef struct quarry_explain_doc {
+    uint32_t docid; /* the document explained */
+    int matches;    /* nonzero if the document matches the query (it would be a hit with a
+                       large enough k); 0 if not: then there are no clauses and score is 0 */
+    uint32_t dl;    /* the document's length in tokens */
+    double avgdl;   /* mean document length of the index */
+    uint64_t docs;  /* N: documents in the index */
+    double k1;      /* BM25 k1 used */
+    double b;       /* BM25 b used */
+    double score;   /* the sum of the clauses' scores: the document's score in the results of
+                       quarry_searcher_search for the same query and options (equal up to
+                       rounding in the last bits, should the additions happen in another
+                       order) */
+} quarry_explain_doc;
+
+/*
+ * Explains the score of document `docid` for the query q[0..len) (parsed and analyzed as
+ * quarry_searcher_search does, with the same options): for every term or phrase that
+ * contributes to the score, its tf, df, idf and score; and the document's length, the index's
+ * N and avgdl, k1 and b. Only clauses that add to the score are listed, in query order: a
+ * term or phrase the document does not contain, an excluded clause (-x, NOT x) and the
+ * clauses of a group that does not match as a whole are left out. Nested groups are flattened;
+ * each clause's path says where it sits.
+ *
+ * out:   receives the explanation; free it with quarry_explanation_free. It owns its strings
+ *        and may outlive the searcher and the index.
+ * s:     the searcher (used by one thread at a time, as for searches).
+ * opts:  may be NULL for the defaults; k and snippet_bytes are ignored.
+ * docid: an internal document number, quarry_hit.docid (0 .. documents - 1).
+ * Cost: one dictionary lookup per query term and one posting-list seek per term to docid;
+ * no scan of the collection.
+ * Returns QUARRY_OK (also when the document does not match: see quarry_explain_doc.matches);
+ * QUARRY_EQUERY (syntax error, as for a search); QUARRY_ENOTFOUND (docid is not a document
+ * of the index); QUARRY_ECORRUPT; QUARRY_ERROR (s NULL or bad options); QUARRY_ENOMEM. The
+ * searcher's message says more. On failure *out is NULL.
+ */
+int quarry_searcher_explain(quarry_explanation **out, quarry_searcher *s, const char *q, size_t len,
+                            const quarry_search_options *opts, uint32_t docid);
+
+/* Number of clauses listed in `x` (0 if the document does not match). */
+size_t quarry_explanation_size(const quarry_explanation *x);
+
+/*
+ * Fills *out with clause `i` (0 = the first in query order). Returns QUARRY_OK, or
+ * QUARRY_ERROR if i is out of range.
+ */
+int quarry_explanation_get(quarry_explain_clause *out, const quarry_explanation *x, size_t i);
+
+/* Fills *out with the document and collection figures of `x`. Returns QUARRY_OK, or
+ * QUARRY_ERROR if x is NULL. */
+int quarry_explanation_get_doc(quarry_explain_doc *out, const quarry_explanation *x);
+
+/* Frees an explanation. NULL is a no-op. */
+void quarry_explanation_free(quarry_explanation *x);
+
 #ifdef __cplusplus
 }
 #endif

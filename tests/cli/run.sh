@@ -87,6 +87,13 @@ golden() {
     run "$name" "$SEARCH" "$@"
     expect_status "$name" 0
     expect_empty "$name" err
+    compare_expected "$name"
+}
+
+# compare_expected NAME: stdout of the last run must be expected/NAME.out (after removing
+# timings).
+compare_expected() {
+    name=$1
     sed -e 's/ ([0-9][0-9.]* ms)$//' "$T/$name.out" >"$T/$name.got"
     checks=$((checks + 1))
     if [ -n "${QUARRY_CLI_UPDATE:-}" ]; then
@@ -126,6 +133,8 @@ golden json --json "$IX" '+maduro -oil'
 golden json-words --json -k 3 "$IX" 'embassy reopening'
 golden json-no-snippets --json --no-snippets --and "$IX" 'maduro trump'
 golden no-results "$IX" zzzunknownword
+golden explain --explain -k 3 "$IX" '"embassy reopening" OR (maduro AND +oil) -treasury'
+golden explain-json --explain --json --no-snippets -k 2 "$IX" '"Delcy Rodriguez" flag'
 
 # A query that matches nothing still succeeds and says so.
 run none "$SEARCH" "$IX" 'nothing-matches-this AND zzzz'
@@ -140,6 +149,80 @@ run info "$SEARCH" --info "$IX"
 expect_status info 0
 expect_in info out "generation 1, 5 documents"
 expect_in info out "language english"
+
+# ----- quarry-search --queries -----------------------------------------------------------------
+
+# A query file: qids or none (the line number is the qid), blank lines, a syntax error (line
+# 4: reported, the others still run, exit 1), a third field (ignored), a CRLF line end.
+Q=$T/queries.tsv
+{
+    printf 'q1\tembassy reopening\n'
+    printf '"Delcy Rodriguez"\n'
+    printf '\n'
+    printf 'q4\t"unbalanced\n'
+    printf 'q5\tmaduro -oil\tignored tags\n'
+    printf '   \n'
+    printf 'q7\tzzzz\n'
+    printf 'q8\t+(embassy OR diplomats) -reuters\r\n'
+} >"$Q"
+run queries "$SEARCH" -k 3 "$IX" --queries "$Q"
+expect_status queries 1
+compare_expected queries
+expect_in queries err "$Q:4: unbalanced quote"
+expect_in queries err "6 queries (1 failed)"
+expect_in queries err "queries/s"
+# Any number of threads prints the same, in the file's order.
+for j in 2 3 8; do
+    run "queries-j$j" "$SEARCH" -k 3 -j "$j" "$IX" --queries "$Q"
+    expect_status "queries-j$j" 1
+    checks=$((checks + 1))
+    if ! cmp -s "$T/queries.out" "$T/queries-j$j.out"; then
+        fail "queries-j$j: output differs from -j 1"
+    fi
+    expect_in "queries-j$j" err "$Q:4: unbalanced quote"
+done
+run queries-json "$SEARCH" --json -k 2 -j 2 "$IX" --queries "$Q"
+expect_status queries-json 1
+compare_expected queries-json
+# Every query fine: exit 0; standard input as '-'.
+grep -v unbalanced "$Q" >"$T/good.tsv"
+run queries-ok "$SEARCH" -k 3 -j 2 "$IX" --queries - <"$T/good.tsv"
+expect_status queries-ok 0
+expect_in queries-ok err "5 queries (0 failed)"
+checks=$((checks + 1))
+if ! grep -v '^q4' "$T/queries.out" | cmp -s - "$T/queries-ok.out"; then
+    fail "queries-ok: output differs from the run with the bad query"
+fi
+# More queries than are answered between two writes (1024): the order still holds.
+awk 'BEGIN { for (i = 1; i <= 2600; i++) printf "n%d\t%s\n", i, (i % 3 ? "maduro oil" : "+flag " i) }' \
+    >"$T/many.tsv"
+run many1 "$SEARCH" -k 2 "$IX" --queries "$T/many.tsv"
+expect_status many1 0
+expect_in many1 err "2600 queries (0 failed)"
+run many4 "$SEARCH" -k 2 -j 4 "$IX" --queries "$T/many.tsv"
+expect_status many4 0
+checks=$((checks + 1))
+if ! cmp -s "$T/many1.out" "$T/many4.out"; then
+    fail "many4: output differs from -j 1"
+fi
+checks=$((checks + 1))
+if [ "$(wc -l <"$T/many4.out")" -ne $((1734 * 2 + 866)) ] ||
+    ! cut -f1 "$T/many4.out" | sed 's/^n//' | sort -n -c 2>/dev/null; then
+    fail "many4: hits missing or out of order"
+fi
+run queries-missing "$SEARCH" "$IX" --queries "$T/no-such.tsv"
+expect_status queries-missing 1
+expect_in queries-missing err "no-such.tsv"
+run queries-j0 "$SEARCH" -j 0 "$IX" --queries "$Q"
+expect_status queries-j0 2
+run queries-j-big "$SEARCH" -j 257 "$IX" --queries "$Q"
+expect_status queries-j-big 2
+run queries-j-alone "$SEARCH" -j 2 "$IX" maduro
+expect_status queries-j-alone 2
+run queries-and-query "$SEARCH" "$IX" maduro --queries "$Q"
+expect_status queries-and-query 2
+run queries-explain "$SEARCH" --explain "$IX" --queries "$Q"
+expect_status queries-explain 2
 
 # ----- quarry-search failures -------------------------------------------------------------------
 
