@@ -58,7 +58,7 @@ format:
 bench-build: deps
 	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DQUARRY_WERROR=$(WERROR) \
 	  -DQUARRY_BUILD_TESTS=OFF -DQUARRY_BUILD_EXAMPLES=OFF $(CMAKE_FLAGS)
-	cmake --build $(BENCH_BUILD) -j $(JOBS) --target quarry-bench quarry-eval
+	cmake --build $(BENCH_BUILD) -j $(JOBS) --target quarry-bench quarry-eval quarry-index quarry-search
 
 # Indexing and query benchmark on the given corpus and query file (no defaults: paths are
 # arguments). Figures are printed and written as JSON to $(BENCH_OUT)/{index,search}.json;

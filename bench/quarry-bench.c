@@ -1113,6 +1113,8 @@ static void search_usage(FILE *to)
           "                    split round-robin\n"
           "  --warmup N        untimed passes first (default 1)\n"
           "  --passes N        timed passes (default 1)\n"
+          "  --count           count every match exactly in the timed passes too (scores\n"
+          "                    every posting: exhaustive evaluation)\n"
           "  --peer-semantics  read queries as the peers do (units, no operators) and rewrite\n"
           "                    them into quarry syntax\n"
           "  --json FILE       write the figures as JSON ('-' = standard output)\n"
@@ -1152,6 +1154,8 @@ static int cmd_search(int argc, char **argv)
             peer_format = 1;
         } else if (!strcmp(a, "--print-queries")) {
             print_queries = 1;
+        } else if (!strcmp(a, "--count")) {
+            cfg.opts.count = 1;
         } else if (!strcmp(a, "-k") || !strcmp(a, "--mode") || !strcmp(a, "-j") ||
                    !strcmp(a, "--passes") || !strcmp(a, "--warmup") || !strcmp(a, "--json") ||
                    !strcmp(a, "--run") || !strcmp(a, "--lat") || !strcmp(a, "--k1") ||
@@ -1390,9 +1394,8 @@ static int cmd_search(int argc, char **argv)
             pf, pf, commas(b2, searches), timed_wall, qps, nthreads, nthreads > 1 ? "s" : "",
             errors);
     if (peer_format) {
-        fprintf(stderr, "# mean_ms=%.4f max_ms=%.4f hits_total=%llu hits_kind=%s\n",
-                overall.mean, overall.max, (unsigned long long)hits_total,
-                hits_exact ? "exact" : "lower_bound");
+        fprintf(stderr, "# mean_ms=%.4f max_ms=%.4f hits_total=%llu hits_kind=%s\n", overall.mean,
+                overall.max, (unsigned long long)hits_total, hits_exact ? "exact" : "lower_bound");
         fprintf(stderr, "queries=%zu total_seconds=%.6f p50_ms=%.4f p95_ms=%.4f p99_ms=%.4f\n",
                 overall.n, timed_wall, overall.p50, overall.p95, overall.p99);
     }

@@ -106,12 +106,14 @@ static void load_block(cursor *c, uint32_t b)
                 prev = c->docs[k];
             }
         }
+        uint32_t wrapped = 0; /* tf - 1 = 2^32 - 1 would make tf 0 */
         for (int k = 0; k < BITPACK_BLOCK; k++) {
-            if (c->freqs[k] == UINT32_MAX) { /* stored as tf - 1 */
-                bad(c);
-                return;
-            }
             c->freqs[k]++;
+            wrapped |= c->freqs[k] == 0;
+        }
+        if (wrapped) {
+            bad(c);
+            return;
         }
         c->n = BITPACK_BLOCK;
     } else {
@@ -213,6 +215,16 @@ void cursor_next(cursor *c)
     } else {
         c->doc = CURSOR_END;
     }
+}
+
+void cursor_next_block(cursor *c)
+{
+    if (c->doc == CURSOR_END)
+        return;
+    if (c->block < c->nfull)
+        load_block(c, c->block + 1);
+    else
+        c->doc = CURSOR_END;
 }
 
 void cursor_seek(cursor *c, uint32_t target)

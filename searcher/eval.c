@@ -19,10 +19,12 @@
  */
 #include "internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/bitpack.h"
 #include "quarry/error.h"
 
 /* The best k hits so far: a min-heap on rank, weakest at h[0]. */
@@ -107,6 +109,62 @@ static double prune_level(const topk *t)
 {
     double th = threshold(t);
     return th < 0 ? th : th * (1.0 - 1e-12);
+}
+
+/* Should exhaustive evaluation go term at a time? Only for a disjunction of terms (no phrase,
+ * group, required or excluded clause) whose lists hold at least one posting per 8 documents:
+ * term at a time ends with a pass over every document, which short lists do not repay. */
+static int term_at_a_time(const scorer *root, uint32_t ndocs)
+{
+    if (root->kind != S_BOOL || root->nmust || root->nmustnot || !root->nshould)
+        return 0;
+    uint64_t postings = 0;
+    for (size_t i = 0; i < root->nshould; i++) {
+        if (root->should[i]->kind != S_TERM)
+            return 0;
+        postings += root->should[i]->curs[0].df;
+    }
+    return postings >= ndocs / 8;
+}
+
+/* Exhaustive evaluation of a disjunction of terms, term at a time: each list is read block by
+ * block and its scores added into acc (one double per document, zeroed), then the documents
+ * are offered in order. The sum of each document's scores is taken in clause order, as
+ * scorer_score would, so scores are bit-identical to the other strategies'. Returns the
+ * number of matches. */
+static uint64_t run_terms_exhaustive(const quarry_index *ix, scorer *root, topk *t, double *acc)
+{
+    /* acc is all zero on entry, and is left so: the final scan clears what it reads. */
+    uint64_t count = 0;
+    uint32_t dl[BITPACK_BLOCK];
+    double sc[BITPACK_BLOCK];
+    for (size_t i = 0; i < root->nshould; i++) {
+        scorer *s = root->should[i];
+        cursor *c = &s->curs[0];
+        const bm25 *p = s->p;
+        const uint32_t *docs, *freqs;
+        uint32_t n;
+        while ((n = cursor_block(c, &docs, &freqs)) > 0) {
+            for (uint32_t k = 0; k < n; k++)
+                dl[k] = index_doc_length(ix, docs[k]);
+            for (uint32_t k = 0; k < n; k++) /* vectorizable */
+                sc[k] = bm25_score(p, s->idf, freqs[k], dl[k]);
+            for (uint32_t k = 0; k < n; k++)
+                acc[docs[k]] += sc[k];
+            cursor_next_block(c);
+        }
+    }
+    double th = t->k ? -1.0 : HUGE_VAL; /* offer what beats th: the weakest hit once full */
+    for (uint32_t d = 0; d < ix->seg.ndocs; d++)
+        if (acc[d] > 0) { /* every score is positive: a match */
+            count++;
+            if (acc[d] > th) {
+                offer(t, d, acc[d]);
+                th = threshold(t);
+            }
+            acc[d] = 0;
+        }
+    return count;
 }
 
 /* Per-query scratch of the pruning strategies, slices of one allocation sized by the
@@ -313,8 +371,16 @@ static uint64_t run_conjunction(const quarry_index *ix, scorer *root, topk *t, s
     return count;
 }
 
+void accum_free(accum *a)
+{
+    alloc_free(a->v);
+    a->v = NULL;
+    a->n = 0;
+}
+
 int eval_top_k(const quarry_index *ix, const qnode *root, const bm25 *p, size_t k, int count,
-               hit *out, size_t *nout, uint64_t *total, int *total_exact, char *err, size_t cap)
+               accum *acc, hit *out, size_t *nout, uint64_t *total, int *total_exact, char *err,
+               size_t cap)
 {
     topk t = {out, 0, k};
     scorer *s = NULL;
@@ -326,7 +392,17 @@ int eval_top_k(const quarry_index *ix, const qnode *root, const bm25 *p, size_t 
     if (rc)
         return rc;
     size_t n = s->nmust > s->nshould ? s->nmust : s->nshould;
-    if (count || k == 0 || s->kind != S_BOOL || (s->nmust == 0 && s->nshould == 0)) {
+    if ((count || k == 0) && ix->seg.ndocs > 0 && term_at_a_time(s, ix->seg.ndocs)) {
+        if (acc->n < ix->seg.ndocs) {
+            accum_free(acc);
+            if (!(acc->v = alloc_array(ix->seg.ndocs, sizeof *acc->v))) { /* zeroed */
+                rc = errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
+                goto done;
+            }
+            acc->n = ix->seg.ndocs;
+        }
+        *total = run_terms_exhaustive(ix, s, &t, acc->v);
+    } else if (count || k == 0 || s->kind != S_BOOL || (s->nmust == 0 && s->nshould == 0)) {
         *total = run_exhaustive(ix, s, &t);
     } else {
         /* Doubles first, then the narrower or equal types: every slice stays aligned. */

@@ -24,6 +24,7 @@
 #include "common/errmsg.h"
 #include "common/fileio.h"
 #include "common/manifest.h"
+#include "common/reader.h"
 #include "quarry/search.h"
 
 /* ===== index ============================================================================= */
@@ -95,10 +96,7 @@ int index_lookup(const quarry_index *ix, const char *term, size_t len, term_info
 static inline uint32_t index_doc_length(const quarry_index *ix, uint32_t doc)
 {
     uint64_t bit = (uint64_t)doc * ix->seg.len_width;
-    const uint8_t *p = ix->seg.lengths + bit / 8;
-    uint64_t w = 0;
-    for (int k = 0; k < 8; k++)
-        w |= (uint64_t)p[k] << (8 * k);
+    uint64_t w = load_u64le(ix->seg.lengths + bit / 8);
     return (uint32_t)((w >> (bit % 8)) & ((1ull << ix->seg.len_width) - 1));
 }
 
@@ -195,6 +193,22 @@ static inline void cursor_next_geq(cursor *c, uint32_t target)
     }
     cursor_seek(c, target);
 }
+
+/*
+ * Block-at-a-time access, for evaluation that scores every posting: the postings of the
+ * loaded block from the current one on (*docs and *freqs, valid until the cursor moves), and
+ * their number (0 when exhausted). cursor_next_block moves to the first posting of the next
+ * block (or to the end).
+ */
+static inline uint32_t cursor_block(const cursor *c, const uint32_t **docs, const uint32_t **freqs)
+{
+    if (c->doc == CURSOR_END)
+        return 0;
+    *docs = c->docs + c->i;
+    *freqs = c->freqs + c->i;
+    return c->n - c->i;
+}
+void cursor_next_block(cursor *c);
 
 /* Current docid, or CURSOR_END. */
 static inline uint32_t cursor_docid(const cursor *c)
@@ -379,6 +393,16 @@ typedef struct hit {
     double score; /* BM25 score */
 } hit;
 
+/* Memory of exhaustive term-at-a-time evaluation, kept by a searcher between queries: one
+ * score per document, all zero between calls (eval_top_k allocates and grows it). */
+typedef struct accum {
+    double *v; /* n scores */
+    size_t n;  /* documents it has room for */
+} accum;
+
+/* Frees an accumulator; it is empty again. */
+void accum_free(accum *a);
+
 /*
  * Evaluates `root` over the index and keeps the k best hits (score descending, docid
  * ascending on ties) in out[0..*nout); out has room for k hits. The top k is exact; with
@@ -388,7 +412,8 @@ typedef struct hit {
  * all of them. Returns QUARRY_OK, QUARRY_ECORRUPT or QUARRY_ENOMEM (message in err).
  */
 int eval_top_k(const quarry_index *ix, const qnode *root, const bm25 *p, size_t k, int count,
-               hit *out, size_t *nout, uint64_t *total, int *total_exact, char *err, size_t cap);
+               accum *acc, hit *out, size_t *nout, uint64_t *total, int *total_exact, char *err,
+               size_t cap);
 
 /* ===== snippet =========================================================================== */
 
@@ -467,6 +492,7 @@ struct quarry_searcher {
     buf text;                          /* inflated store block */
     buf meta;                          /* inflated document-table block */
     struct libdeflate_decompressor *z; /* inflates both */
+    accum acc;                         /* exhaustive evaluation's scores */
     char err[ERRMSG_CAP];              /* last failure */
 };
 

@@ -57,6 +57,7 @@ void quarry_searcher_free(quarry_searcher *s)
         return;
     analyzer_free(s->an);
     libdeflate_free_decompressor(s->z);
+    accum_free(&s->acc);
     buf_free(&s->text);
     buf_free(&s->meta);
     alloc_free(s);
@@ -121,8 +122,8 @@ int quarry_searcher_search(quarry_results **out, quarry_searcher *s, const char 
         goto done;
     }
     size_t n;
-    rc = eval_top_k(ix, root, &p, o->k, o->count, hits, &n, &r->total, &r->total_exact, s->err,
-                    sizeof s->err);
+    rc = eval_top_k(ix, root, &p, o->k, o->count, &s->acc, hits, &n, &r->total, &r->total_exact,
+                    s->err, sizeof s->err);
     if (rc)
         goto done;
     if (n && !(r->hits = alloc_array(n, sizeof *r->hits))) {
