@@ -339,7 +339,9 @@ static uint8_t *unescape(uint8_t *o, const uint8_t *s, const uint8_t *e)
             *o++ = '\t';
             break;
         case 'u': {
-            uint32_t cp, lo;
+            /* The scan validated every escape, so hex4 succeeds here; the initial values only
+             * keep the compiler from seeing a path where they are unset. */
+            uint32_t cp = 0, lo = 0xDC00;
             hex4(bs + 2, e, &cp);
             s = bs + 6;
             if (cp >= 0xD800 && cp <= 0xDBFF) { /* checked: a low surrogate follows */
