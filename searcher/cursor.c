@@ -241,7 +241,8 @@ void cursor_seek(cursor *c, uint32_t target)
         cursor_next(c);
 }
 
-void cursor_shallow(cursor *c, uint32_t target, uint32_t *upto, uint32_t *max_tf, uint32_t *min_dl)
+void cursor_shallow(cursor *c, uint32_t target, uint32_t *from, uint32_t *upto, uint32_t *max_tf,
+                    uint32_t *min_dl)
 {
     uint32_t b = c->sblock > c->block ? c->sblock : c->block;
     if (b < c->nfull && skip_last(c, b) < target)
@@ -251,10 +252,16 @@ void cursor_shallow(cursor *c, uint32_t target, uint32_t *upto, uint32_t *max_tf
         const uint8_t *e = c->area + (size_t)b * FORMAT_SKIP_ENTRY;
         uint32_t last = load_u32le(e);
         *upto = last >= target ? last : target; /* a wrong entry must not move upto back */
+        *from = b ? skip_last(c, b - 1) + 1 : 0;
+        if (*from > target) /* likewise: [from, upto] must hold target */
+            *from = target;
         *max_tf = (uint32_t)e[12] | (uint32_t)e[13] << 8;
         *min_dl = (uint32_t)e[14] | (uint32_t)e[15] << 8;
         return;
     }
+    *from = c->nfull && c->doc != CURSOR_END ? skip_last(c, c->nfull - 1) + 1 : 0;
+    if (*from > target)
+        *from = target;
     *upto = CURSOR_END - 1;
     *max_tf = c->max_tf;
     *min_dl = c->min_dl;

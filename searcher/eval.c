@@ -170,13 +170,14 @@ static uint64_t run_terms_exhaustive(const quarry_index *ix, scorer *root, topk 
 /* Per-query scratch of the pruning strategies, slices of one allocation sized by the
  * number of clauses n of the root. */
 typedef struct scratch {
-    size_t *ord;   /* n clause indexes in the strategy's order */
-    double *key;   /* n sort keys */
-    double *sc;    /* n: score of each clause in the current document */
-    double *below; /* n + 1: MaxScore: sums of max_score of ord[0..i); conjunction: floors */
-    double *bb;    /* n: MaxScore: sums of block bounds of ord[0..i] */
-    char *hit;     /* n: whether the clause matches the current document */
-    scorer **lead; /* n: conjunction: required clauses in `ord` order */
+    size_t *ord;    /* n clause indexes in the strategy's order */
+    double *key;    /* n sort keys */
+    double *sc;     /* n: score of each clause in the current document */
+    double *below;  /* n + 1: MaxScore: sums of max_score of ord[0..i); conjunction: floors */
+    double *bb;     /* n: MaxScore: sums of block bounds of ord[0..i] */
+    uint32_t *seen; /* n: the clause matches the current document if seen[j] == stamp */
+    uint32_t stamp; /* candidate number (no clearing of `seen` per candidate) */
+    scorer **lead;  /* n: conjunction: required clauses in `ord` order */
 } scratch;
 
 /* Sorts idx[0..n) by key[idx] ascending, ties by index (insertion sort: queries are short,
@@ -254,12 +255,15 @@ static uint64_t run_maxscore(const quarry_index *ix, scorer *root, topk *t, scra
                 double sum = 0;
                 int alive = 1;
                 count++;
-                memset(w->hit, 0, n);
+                if (++w->stamp == 0) { /* wrapped: clear once in 2^32 candidates */
+                    memset(w->seen, 0, n * sizeof *w->seen);
+                    w->stamp = 1;
+                }
                 for (size_t i = ness; i < n; i++) {
                     size_t j = w->ord[i];
                     if (cl[j]->doc == d) {
                         w->sc[j] = scorer_score(cl[j], dl);
-                        w->hit[j] = 1;
+                        w->seen[j] = w->stamp;
                         sum += w->sc[j];
                     }
                 }
@@ -272,14 +276,14 @@ static uint64_t run_maxscore(const quarry_index *ix, scorer *root, topk *t, scra
                     scorer_advance(cl[j], d, 0.0);
                     if (cl[j]->doc == d) {
                         w->sc[j] = scorer_score(cl[j], dl);
-                        w->hit[j] = 1;
+                        w->seen[j] = w->stamp;
                         sum += w->sc[j];
                     }
                 }
                 if (alive) {
                     double score = 0;
                     for (size_t j = 0; j < n; j++)
-                        if (w->hit[j])
+                        if (w->seen[j] == w->stamp)
                             score += w->sc[j];
                     offer(t, d, score);
                     th = prune_level(t);
@@ -319,23 +323,29 @@ static uint64_t run_conjunction(const quarry_index *ix, scorer *root, topk *t, s
         w->lead[i] = root->must[w->ord[i]];
     double total_max = max_must + max_should;
     uint64_t count = 0;
-    uint32_t target = 0;
+    uint32_t target = 0, upto = 0;
+    double ub = 0;
+    int window = 0; /* ub bounds every document of [window start, upto] */
     for (;;) {
         double th = prune_level(t);
-        uint32_t upto = CURSOR_END - 1;
         if (th >= 0) {
-            double ub = 0;
-            for (size_t i = 0; i < nm + ns; i++) {
-                scorer *c = i < nm ? root->must[i] : root->should[i - nm];
-                uint32_t u;
-                ub += scorer_bound(c, target, &u);
-                if (u < upto)
-                    upto = u;
+            if (!window || target > upto) {
+                ub = 0;
+                upto = CURSOR_END - 1;
+                for (size_t i = 0; i < nm + ns; i++) {
+                    scorer *c = i < nm ? root->must[i] : root->should[i - nm];
+                    uint32_t u;
+                    ub += scorer_bound(c, target, &u);
+                    if (u < upto)
+                        upto = u;
+                }
+                window = 1;
             }
             if (ub <= th) { /* nothing in [target, upto] can beat the threshold */
                 if (upto >= CURSOR_END - 1)
                     break;
                 target = upto + 1;
+                window = 0;
                 continue;
             }
             for (size_t i = 0; i < nm; i++)
@@ -344,8 +354,9 @@ static uint64_t run_conjunction(const quarry_index *ix, scorer *root, topk *t, s
         uint32_t d = scorer_conjunction(w->lead, nm, target, th >= 0 ? w->below : NULL);
         if (d == CURSOR_END)
             break;
-        if (d > upto) { /* past the window: bound the next one first */
+        if (th >= 0 && d > upto) { /* past the window: bound the next one first */
             target = d;
+            window = 0;
             continue;
         }
         if (!scorer_excluded(root, d)) {
@@ -406,8 +417,9 @@ int eval_top_k(const quarry_index *ix, const qnode *root, const bm25 *p, size_t 
         *total = run_exhaustive(ix, s, &t);
     } else {
         /* Doubles first, then the narrower or equal types: every slice stays aligned. */
-        size_t bytes = (4 * n + 1) * sizeof(double) + n * (sizeof(size_t) + sizeof(scorer *) + 1);
-        if (!(mem = alloc_bytes(bytes))) {
+        size_t bytes = (4 * n + 1) * sizeof(double) +
+                       n * (sizeof(size_t) + sizeof(scorer *) + sizeof(uint32_t));
+        if (!(mem = alloc_array(1, bytes))) { /* zeroed: `seen` starts clear */
             rc = errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
             goto done;
         }
@@ -418,7 +430,8 @@ int eval_top_k(const quarry_index *ix, const qnode *root, const bm25 *p, size_t 
         w.below = w.bb + n;
         w.ord = (size_t *)(w.below + n + 1);
         w.lead = (scorer **)(w.ord + n);
-        w.hit = (char *)(w.lead + n);
+        w.seen = (uint32_t *)(w.lead + n);
+        w.stamp = 0;
         *total = s->nmust ? run_conjunction(ix, s, &t, &w) : run_maxscore(ix, s, &t, &w);
         *total_exact = t.n < t.k; /* the threshold never rose: nothing was skipped */
     }

@@ -223,14 +223,15 @@ static inline uint32_t cursor_freq(const cursor *c)
 }
 
 /*
- * Impacts of the postings from `target` on, read from the skip entries without decoding or
- * moving the cursor: *max_tf and *min_dl (saturated at 65535 as stored; 65535 reads as tf
- * unbounded) hold for every posting in [target, *upto], *upto >= target the last docid of that
- * block (CURSOR_END - 1 for the tail, whose impacts are the whole list's). target must not
- * be below the current docid. For an exhausted cursor *upto is CURSOR_END - 1 and the impacts
- * are those of the list.
+ * Impacts of the block that holds `target` (the first block whose last docid reaches it), read
+ * from the skip entries without decoding or moving the cursor: *max_tf and *min_dl (saturated
+ * at 65535 as stored; 65535 reads as tf unbounded) hold for every posting in [*from, *upto],
+ * *from <= target <= *upto, *upto the block's last docid (CURSOR_END - 1 for the tail, whose
+ * impacts are the whole list's). target must not be below the current docid. For an exhausted
+ * cursor the range is [0, CURSOR_END - 1] and the impacts are those of the list.
  */
-void cursor_shallow(cursor *c, uint32_t target, uint32_t *upto, uint32_t *max_tf, uint32_t *min_dl);
+void cursor_shallow(cursor *c, uint32_t target, uint32_t *from, uint32_t *upto, uint32_t *max_tf,
+                    uint32_t *min_dl);
 
 /*
  * Positions of the term in the current document, increasing. *out is valid until the cursor
@@ -317,6 +318,9 @@ typedef struct scorer {
     size_t ncurs;                    /* cursors in curs */
     const uint32_t *offsets;         /* PHRASE: position of each term relative to the first */
     uint32_t pfreq;                  /* PHRASE: occurrences of the phrase in doc */
+    int bvalid;                      /* TERM: bbound holds for [bfrom, bupto] */
+    uint32_t bfrom, bupto;           /* TERM: docids of the last block bounded */
+    double bbound;                   /* TERM: its score bound */
     struct scorer **must;            /* BOOL: required clauses */
     struct scorer **should;          /* BOOL: optional clauses */
     struct scorer **mustnot;         /* BOOL: excluded clauses */

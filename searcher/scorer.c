@@ -258,6 +258,20 @@ int scorer_excluded(scorer *s, uint32_t d)
     return 0;
 }
 
+/* A term's bound over the block holding tgt (>= its docid) and that block's last docid in
+ * *upto; computed once per block, since targets only grow. */
+static double term_bound(scorer *s, uint32_t tgt, uint32_t *upto)
+{
+    if (!s->bvalid || tgt < s->bfrom || tgt > s->bupto) {
+        uint32_t t, l;
+        cursor_shallow(&s->curs[0], tgt, &s->bfrom, &s->bupto, &t, &l);
+        s->bbound = scorer_impact_bound(s->p, s->idf, t, l);
+        s->bvalid = 1;
+    }
+    *upto = s->bupto;
+    return s->bbound;
+}
+
 /* Impacts of a phrase over the window from target: the bound of its rarest-in-the-window word
  * and the longest shortest document, valid up to the first window end. */
 static double phrase_bound(scorer *s, uint32_t target, uint32_t *upto)
@@ -266,7 +280,8 @@ static double phrase_bound(scorer *s, uint32_t target, uint32_t *upto)
     for (size_t i = 0; i < s->ncurs; i++) {
         cursor *c = &s->curs[i];
         uint32_t u, t, l;
-        cursor_shallow(c, target > c->doc ? target : c->doc, &u, &t, &l);
+        uint32_t f;
+        cursor_shallow(c, target > c->doc ? target : c->doc, &f, &u, &t, &l);
         if (u < end)
             end = u;
         if (t < max_tf)
@@ -284,12 +299,8 @@ double scorer_bound(scorer *s, uint32_t target, uint32_t *upto)
     if (s->doc == CURSOR_END)
         return 0.0;
     switch (s->kind) {
-    case S_TERM: {
-        cursor *c = &s->curs[0];
-        uint32_t t, l;
-        cursor_shallow(c, target > c->doc ? target : c->doc, upto, &t, &l);
-        return scorer_impact_bound(s->p, s->idf, t, l);
-    }
+    case S_TERM:
+        return term_bound(s, target > s->curs[0].doc ? target : s->curs[0].doc, upto);
     case S_PHRASE:
         return phrase_bound(s, target, upto);
     case S_BOOL: {
@@ -312,9 +323,8 @@ static void skip_weak_blocks(scorer *s, double floor)
 {
     cursor *c = &s->curs[0];
     while (c->doc != CURSOR_END) {
-        uint32_t upto, t, l;
-        cursor_shallow(c, c->doc, &upto, &t, &l);
-        if (scorer_impact_bound(s->p, s->idf, t, l) > floor)
+        uint32_t upto;
+        if (term_bound(s, c->doc, &upto) > floor)
             return;
         if (upto >= CURSOR_END - 1) {
             s->doc = CURSOR_END; /* nothing left can compete: the cursor is not read again */
