@@ -134,10 +134,14 @@ static int term_at_a_time(const scorer *root, uint32_t ndocs)
  * number of matches. */
 static uint64_t run_terms_exhaustive(const quarry_index *ix, scorer *root, topk *t, double *acc)
 {
-    /* acc is all zero on entry, and is left so: the final scan clears what it reads. */
+    /* acc is all zero on entry, and is left so: the final scan clears what it reads. A single
+     * term needs no accumulator: its scores go straight to the heap, and the score of a
+     * one-clause sum (0 + s) is s. */
     uint64_t count = 0;
     uint32_t dl[BITPACK_BLOCK];
     double sc[BITPACK_BLOCK];
+    int direct = root->nshould == 1;
+    double th = t->k ? -1.0 : HUGE_VAL; /* offer what beats th: the weakest hit once full */
     for (size_t i = 0; i < root->nshould; i++) {
         scorer *s = root->should[i];
         cursor *c = &s->curs[0];
@@ -149,12 +153,22 @@ static uint64_t run_terms_exhaustive(const quarry_index *ix, scorer *root, topk 
                 dl[k] = index_doc_length(ix, docs[k]);
             for (uint32_t k = 0; k < n; k++) /* vectorizable */
                 sc[k] = bm25_score(p, s->idf, freqs[k], dl[k]);
-            for (uint32_t k = 0; k < n; k++)
-                acc[docs[k]] += sc[k];
+            if (direct) {
+                count += n;
+                for (uint32_t k = 0; k < n; k++)
+                    if (sc[k] > th) {
+                        offer(t, docs[k], sc[k]);
+                        th = threshold(t);
+                    }
+            } else {
+                for (uint32_t k = 0; k < n; k++)
+                    acc[docs[k]] += sc[k];
+            }
             cursor_next_block(c);
         }
     }
-    double th = t->k ? -1.0 : HUGE_VAL; /* offer what beats th: the weakest hit once full */
+    if (direct)
+        return count;
     for (uint32_t d = 0; d < ix->seg.ndocs; d++)
         if (acc[d] > 0) { /* every score is positive: a match */
             count++;
