@@ -132,7 +132,8 @@ static int term_at_a_time(const scorer *root, uint32_t ndocs)
  * are offered in order. The sum of each document's scores is taken in clause order, as
  * scorer_score would, so scores are bit-identical to the other strategies'. Returns the
  * number of matches. */
-static uint64_t run_terms_exhaustive(const quarry_index *ix, scorer *root, topk *t, double *acc)
+static uint64_t run_terms_exhaustive(const quarry_index *ix, scorer *root, topk *t, double *acc,
+                                     const uint32_t *lens)
 {
     /* acc is all zero on entry, and is left so: the final scan clears what it reads. A single
      * term needs no accumulator: its scores go straight to the heap, and the score of a
@@ -150,7 +151,7 @@ static uint64_t run_terms_exhaustive(const quarry_index *ix, scorer *root, topk 
         uint32_t n;
         while ((n = cursor_block(c, &docs, &freqs)) > 0) {
             for (uint32_t k = 0; k < n; k++)
-                dl[k] = index_doc_length(ix, docs[k]);
+                dl[k] = lens[docs[k]];
             for (uint32_t k = 0; k < n; k++) /* vectorizable */
                 sc[k] = bm25_score(p, s->idf, freqs[k], dl[k]);
             if (direct) {
@@ -399,7 +400,9 @@ static uint64_t run_conjunction(const quarry_index *ix, scorer *root, topk *t, s
 void accum_free(accum *a)
 {
     alloc_free(a->v);
+    alloc_free(a->lens);
     a->v = NULL;
+    a->lens = NULL;
     a->n = 0;
 }
 
@@ -418,15 +421,20 @@ int eval_top_k(const quarry_index *ix, const qnode *root, const bm25 *p, size_t 
         return rc;
     size_t n = s->nmust > s->nshould ? s->nmust : s->nshould;
     if ((count || k == 0) && ix->seg.ndocs > 0 && term_at_a_time(s, ix->seg.ndocs)) {
-        if (acc->n < ix->seg.ndocs) {
+        if (acc->n != ix->seg.ndocs) {
             accum_free(acc);
-            if (!(acc->v = alloc_array(ix->seg.ndocs, sizeof *acc->v))) { /* zeroed */
+            acc->v = alloc_array(ix->seg.ndocs, sizeof *acc->v); /* zeroed */
+            acc->lens = alloc_array(ix->seg.ndocs, sizeof *acc->lens);
+            if (!acc->v || !acc->lens) {
+                accum_free(acc);
                 rc = errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
                 goto done;
             }
+            for (uint32_t d = 0; d < ix->seg.ndocs; d++)
+                acc->lens[d] = index_doc_length(ix, d);
             acc->n = ix->seg.ndocs;
         }
-        *total = run_terms_exhaustive(ix, s, &t, acc->v);
+        *total = run_terms_exhaustive(ix, s, &t, acc->v, acc->lens);
     } else if (count || k == 0 || s->kind != S_BOOL || (s->nmust == 0 && s->nshould == 0)) {
         *total = run_exhaustive(ix, s, &t);
     } else {

@@ -397,11 +397,13 @@ typedef struct hit {
     double score; /* BM25 score */
 } hit;
 
-/* Memory of exhaustive term-at-a-time evaluation, kept by a searcher between queries: one
- * score per document, all zero between calls (eval_top_k allocates and grows it). */
+/* Memory of exhaustive evaluation, kept by a searcher between queries (eval_top_k allocates
+ * it on first use): one score per document, all zero between calls, and the documents'
+ * lengths unpacked (a gather per posting instead of bit arithmetic). */
 typedef struct accum {
-    double *v; /* n scores */
-    size_t n;  /* documents it has room for */
+    double *v;      /* n scores */
+    uint32_t *lens; /* n document lengths */
+    size_t n;       /* documents it has room for */
 } accum;
 
 /* Frees an accumulator; it is empty again. */
