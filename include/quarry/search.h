@@ -124,8 +124,10 @@ typedef struct quarry_search_options {
     double b;             /* BM25 length normalisation, 0..1 (default 0.75) */
     size_t snippet_bytes; /* target snippet length in bytes; 0: no snippets */
     int count;            /* nonzero: count every matching document exactly (scores them
-                             all: slower); zero: skip documents that cannot enter the top k,
-                             so the total may be a lower bound */
+                             all: slower; the searcher then keeps 12 bytes per document of
+                             the index for later counting searches, until it is freed);
+                             zero: skip documents that cannot enter the top k, so the total
+                             may be a lower bound */
     int titles;           /* nonzero (default): hits carry their titles, which costs
                              inflating a block of the document table per hit; zero: titles
                              are empty (ids, scores and snippets are unaffected) */
