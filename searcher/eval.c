@@ -195,12 +195,11 @@ typedef struct scratch {
     scorer **lead;  /* n: conjunction: required clauses in `ord` order */
 } scratch;
 
-/* Sorts idx[0..n) by key[idx] ascending, ties by index (insertion sort: queries are short,
- * and a stable order keeps evaluation deterministic). */
+/* Sorts the permutation idx[0..n) by key[idx] ascending, keeping the current order of equal
+ * keys (insertion sort: queries are short, and MaxScore re-sorts an almost sorted order once
+ * per window, which costs one pass). */
 static void sort_by_key(size_t *idx, size_t n, const double *key)
 {
-    for (size_t i = 0; i < n; i++)
-        idx[i] = i;
     for (size_t i = 1; i < n; i++)
         for (size_t j = i; j > 0 && key[idx[j - 1]] > key[idx[j]]; j--) {
             size_t x = idx[j];
@@ -225,6 +224,8 @@ static uint64_t run_maxscore(const quarry_index *ix, scorer *root, topk *t, scra
         total_max += cl[i]->max_score;
     uint64_t count = 0;
     uint32_t wmin = 0;
+    for (size_t i = 0; i < n; i++)
+        w->ord[i] = i;
     for (;;) {
         double th = prune_level(t);
         /* The window: from the first document any clause is on to the first block end. */
@@ -265,7 +266,7 @@ static uint64_t run_maxscore(const quarry_index *ix, scorer *root, topk *t, scra
                     d = cl[w->ord[i]]->doc;
             if (d > wmax)
                 break;
-            if (!scorer_excluded(root, d)) {
+            if (!root->nmustnot || !scorer_excluded(root, d)) {
                 uint32_t dl = index_doc_length(ix, d);
                 double sum = 0;
                 int alive = 1;
@@ -333,6 +334,8 @@ static uint64_t run_conjunction(const quarry_index *ix, scorer *root, topk *t, s
     }
     for (size_t i = 0; i < ns; i++)
         max_should += root->should[i]->max_score;
+    for (size_t i = 0; i < nm; i++)
+        w->ord[i] = i;
     sort_by_key(w->ord, nm, w->key);
     for (size_t i = 0; i < nm; i++)
         w->lead[i] = root->must[w->ord[i]];
