@@ -91,11 +91,15 @@ static void load_block(cursor *c, uint32_t b)
         }
         const uint8_t *src = c->area + off + 1;
         bitpack_unpack_delta(c->docs, src, dw, base);
-        reader r = reader_make(src + bitpack_bytes(dw), end - off - 1 - bitpack_bytes(dw));
-        if (pfor_get(&r, c->freqs) || reader_left(&r) != 0 || c->docs[BITPACK_BLOCK - 1] != last) {
+        if (c->docs[BITPACK_BLOCK - 1] != last) {
             bad(c);
             return;
         }
+        /* Frequencies are decoded when first asked for (cursor_load_freqs): a conjunction
+         * lands on many blocks only to look at their doc ids. */
+        c->fsrc = src + bitpack_bytes(dw);
+        c->flen = end - off - 1 - bitpack_bytes(dw);
+        c->freqs_ready = 0;
         if (dw > 25) { /* only wide gaps can wrap around 2^32 and still end on `last` */
             uint32_t prev = base;
             for (int k = 0; k < BITPACK_BLOCK; k++) {
@@ -105,15 +109,6 @@ static void load_block(cursor *c, uint32_t b)
                 }
                 prev = c->docs[k];
             }
-        }
-        uint32_t wrapped = 0; /* tf - 1 = 2^32 - 1 would make tf 0 */
-        for (int k = 0; k < BITPACK_BLOCK; k++) {
-            c->freqs[k]++;
-            wrapped |= c->freqs[k] == 0;
-        }
-        if (wrapped) {
-            bad(c);
-            return;
         }
         c->n = BITPACK_BLOCK;
     } else {
@@ -138,6 +133,7 @@ static void load_block(cursor *c, uint32_t b)
             bad(c);
             return;
         }
+        c->freqs_ready = 1;
         c->n = n;
     }
     if (c->n == 0) {
@@ -145,7 +141,24 @@ static void load_block(cursor *c, uint32_t b)
         return;
     }
     c->doc = c->docs[0];
-    c->freq = c->freqs[0];
+}
+
+void cursor_load_freqs(cursor *c)
+{
+    reader r = reader_make(c->fsrc, c->flen);
+    uint32_t wrapped = 0; /* tf - 1 = 2^32 - 1 would make tf 0 */
+    c->freqs_ready = 1;
+    if (pfor_get(&r, c->freqs) == 0 && reader_left(&r) == 0) {
+        for (int k = 0; k < BITPACK_BLOCK; k++) {
+            c->freqs[k]++;
+            wrapped |= c->freqs[k] == 0;
+        }
+        if (!wrapped)
+            return;
+    }
+    for (int k = 0; k < BITPACK_BLOCK; k++)
+        c->freqs[k] = 1; /* defined values for the caller; the cursor is over */
+    bad(c);
 }
 
 /* Impacts of the list for a short list (no skip data, no stored impacts): those of its
@@ -209,7 +222,6 @@ void cursor_next(cursor *c)
         return;
     if (++c->i < c->n) {
         c->doc = c->docs[c->i];
-        c->freq = c->freqs[c->i];
     } else if (c->block < c->nfull) {
         load_block(c, c->block + 1);
     } else {
@@ -293,6 +305,8 @@ static int load_positions(cursor *c)
 {
     size_t start, end;
     uint64_t total = 0;
+    if (!c->freqs_ready)
+        cursor_load_freqs(c);
     for (uint32_t k = 0; k < c->n; k++) {
         /* A document cannot hold more occurrences than words: this bounds the memory a
          * corrupt frequency could ask for. */

@@ -153,7 +153,9 @@ typedef struct cursor {
     uint32_t n;              /* postings in it */
     uint32_t i;              /* index of the current posting in it */
     uint32_t doc;            /* current docid, CURSOR_END when exhausted */
-    uint32_t freq;           /* occurrences in doc */
+    int freqs_ready;         /* freqs holds the loaded block's frequencies */
+    const uint8_t *fsrc;     /* else: where they are encoded (a patched block) */
+    size_t flen;             /* and its bytes */
     int pos_loaded;          /* position gaps of the loaded block are in `positions` */
     uint64_t pos_done[2];    /* documents of the block whose gaps were made positions */
     uint32_t *positions;     /* the block's positions, document after document */
@@ -188,7 +190,6 @@ static inline void cursor_next_geq(cursor *c, uint32_t target)
             i++;
         c->i = i;
         c->doc = c->docs[i];
-        c->freq = c->freqs[i];
         return;
     }
     cursor_seek(c, target);
@@ -200,8 +201,14 @@ static inline void cursor_next_geq(cursor *c, uint32_t target)
  * their number (0 when exhausted). cursor_next_block moves to the first posting of the next
  * block (or to the end).
  */
-static inline uint32_t cursor_block(const cursor *c, const uint32_t **docs, const uint32_t **freqs)
+/* Decodes the loaded block's frequencies (a full block's are decoded only when first needed);
+ * on corrupt bytes the cursor ends with rc = QUARRY_ECORRUPT. */
+void cursor_load_freqs(cursor *c);
+
+static inline uint32_t cursor_block(cursor *c, const uint32_t **docs, const uint32_t **freqs)
 {
+    if (c->doc != CURSOR_END && !c->freqs_ready)
+        cursor_load_freqs(c);
     if (c->doc == CURSOR_END)
         return 0;
     *docs = c->docs + c->i;
@@ -216,10 +223,13 @@ static inline uint32_t cursor_docid(const cursor *c)
     return c->doc;
 }
 
-/* Occurrences of the term in the current document. */
-static inline uint32_t cursor_freq(const cursor *c)
+/* Occurrences of the term in the current document (decodes the block's frequencies on first
+ * use; a corrupt block ends the cursor, and the value returned is then 1). */
+static inline uint32_t cursor_freq(cursor *c)
 {
-    return c->freq;
+    if (!c->freqs_ready)
+        cursor_load_freqs(c);
+    return c->freqs[c->i];
 }
 
 /*
@@ -368,7 +378,7 @@ double scorer_score_tree(scorer *s, uint32_t dl);
 static inline double scorer_score(scorer *s, uint32_t dl)
 {
     if (s->kind == S_TERM)
-        return bm25_score(s->p, s->idf, s->curs[0].freq, dl);
+        return bm25_score(s->p, s->idf, cursor_freq(&s->curs[0]), dl);
     return scorer_score_tree(s, dl);
 }
 

@@ -696,7 +696,7 @@ static void expect_end(cursor *c, int rc)
 
 /* After a move of a cursor over possibly damaged data: the docid is a real document (or END)
  * above the previous one (or equal when the move may stay), the frequency is at least 1. */
-static void check_sane(const cursor *c, uint32_t ndocs, uint32_t *prev, int *any, int may_stay)
+static void check_sane(cursor *c, uint32_t ndocs, uint32_t *prev, int *any, int may_stay)
 {
     uint32_t d = cursor_docid(c);
     if (d == CURSOR_END) {
