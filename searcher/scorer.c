@@ -259,7 +259,8 @@ int scorer_excluded(scorer *s, uint32_t d)
 }
 
 /* A term's bound over the block holding tgt (>= its docid) and that block's last docid in
- * *upto; computed once per block, since targets only grow. */
+ * *upto. The bound is kept with the block's docid range, so it is computed once per block
+ * whatever order the targets come in. */
 static double term_bound(scorer *s, uint32_t tgt, uint32_t *upto)
 {
     if (!s->bvalid || tgt < s->bfrom || tgt > s->bupto) {
@@ -279,8 +280,7 @@ static double phrase_bound(scorer *s, uint32_t target, uint32_t *upto)
     uint32_t end = CURSOR_END - 1, max_tf = UINT32_MAX, min_dl = 0;
     for (size_t i = 0; i < s->ncurs; i++) {
         cursor *c = &s->curs[i];
-        uint32_t u, t, l;
-        uint32_t f;
+        uint32_t f, u, t, l;
         cursor_shallow(c, target > c->doc ? target : c->doc, &f, &u, &t, &l);
         if (u < end)
             end = u;
