@@ -350,8 +350,11 @@ void scorer_free(scorer *s);
 /* The first cursor error in the tree (QUARRY_ECORRUPT or QUARRY_ENOMEM), or QUARRY_OK. */
 int scorer_rc(const scorer *s);
 
-/* scorer_advance's general path (phrases, booleans, terms with a floor). */
+/* scorer_advance's general path (phrases, booleans). */
 void scorer_seek(scorer *s, uint32_t target, double floor);
+
+/* Moves a term scorer past the blocks whose bound cannot beat `floor` (> 0). */
+void scorer_skip_weak(scorer *s, double floor);
 
 /*
  * Moves s to its first match >= target; no-op if it is already there. With floor > 0 it may
@@ -363,14 +366,18 @@ static inline void scorer_advance(scorer *s, uint32_t target, double floor)
 {
     if (s->doc >= target)
         return;
-    if (s->kind == S_TERM && floor <= 0) { /* the common case, without a call */
-        cursor_next_geq(&s->curs[0], target);
-        s->doc = s->curs[0].doc;
+    if (s->kind != S_TERM) {
+        scorer_seek(s, target, floor);
         return;
     }
-    scorer_seek(s, target, floor);
+    /* A term, without a call in the common cases: no floor, or a block already known to
+     * beat it. */
+    cursor_next_geq(&s->curs[0], target);
+    s->doc = s->curs[0].doc;
+    if (floor > 0 && s->doc != CURSOR_END &&
+        !(s->bvalid && s->doc >= s->bfrom && s->doc <= s->bupto && s->bbound > floor))
+        scorer_skip_weak(s, floor);
 }
-
 /* scorer_score's path for phrases and booleans. */
 double scorer_score_tree(scorer *s, uint32_t dl);
 

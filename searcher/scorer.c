@@ -318,8 +318,7 @@ double scorer_bound(scorer *s, uint32_t target, uint32_t *upto)
     return 0.0;
 }
 
-/* Moves a term scorer past blocks whose impacts cannot beat `floor`. */
-static void skip_weak_blocks(scorer *s, double floor)
+void scorer_skip_weak(scorer *s, double floor)
 {
     cursor *c = &s->curs[0];
     while (c->doc != CURSOR_END) {
@@ -373,7 +372,7 @@ static void seek(scorer *s, uint32_t target, double floor)
         cursor_next_geq(&s->curs[0], target);
         s->doc = cursor_docid(&s->curs[0]);
         if (floor > 0)
-            skip_weak_blocks(s, floor);
+            scorer_skip_weak(s, floor);
         return;
     case S_PHRASE:
         advance_phrase(s, target, floor);
