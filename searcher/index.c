@@ -34,6 +34,8 @@ static int corrupt(const quarry_index *ix, int f, const char *what, char *err, s
 }
 
 /* Maps file f and checks its framing; *tail receives the footer's tail field. */
+#define OPEN_ATTEMPTS 8 /* MANIFEST generations tried by one open */
+
 static int map_file(quarry_index *ix, int f, uint64_t *tail)
 {
     char name[512];
@@ -136,6 +138,41 @@ static int open_store(quarry_index *ix, uint64_t tail)
     return QUARRY_OK;
 }
 
+/* Reads the MANIFEST and maps and checks the files of the commit it names. */
+static int open_commit(quarry_index *ix)
+{
+    int rc = manifest_read(&ix->man, ix->dir, ix->err, sizeof ix->err);
+    if (rc)
+        return rc;
+    if (ix->man.nsegments != 1)
+        return errmsg_set(ix->err, sizeof ix->err, QUARRY_EVERSION,
+                          "%s: %u segments; this quarry reads single-segment indexes", ix->dir,
+                          ix->man.nsegments);
+    uint64_t tails[FORMAT_SEGMENT_FILES];
+    for (int f = 0; f < FORMAT_SEGMENT_FILES && !rc; f++)
+        rc = map_file(ix, f, &tails[f]);
+    if (!rc)
+        rc = open_dict(ix, tails[SEG_DICT]);
+    if (!rc)
+        rc = open_docs(ix);
+    if (!rc)
+        rc = open_store(ix, tails[SEG_STORE]);
+    return rc;
+}
+
+/* Does the folder's MANIFEST now name another generation than the one read? */
+static int newer_commit(const quarry_index *ix)
+{
+    manifest now;
+    char err[ERRMSG_CAP];
+    memset(&now, 0, sizeof now);
+    if (manifest_read(&now, ix->dir, err, sizeof err))
+        return 0;
+    int newer = now.generation != ix->man.generation;
+    manifest_free(&now);
+    return newer;
+}
+
 int quarry_index_open(quarry_index **out, const char *dir)
 {
     *out = NULL;
@@ -148,24 +185,18 @@ int quarry_index_open(quarry_index **out, const char *dir)
         rc = errmsg_set(ix->err, sizeof ix->err, QUARRY_ENOMEM, "out of memory");
         goto done;
     }
-    rc = manifest_read(&ix->man, dir, ix->err, sizeof ix->err);
-    if (rc)
-        goto done;
-    if (ix->man.nsegments != 1) {
-        rc = errmsg_set(ix->err, sizeof ix->err, QUARRY_EVERSION,
-                        "%s: %u segments; this quarry reads single-segment indexes", dir,
-                        ix->man.nsegments);
-        goto done;
+    /* A commit may replace the MANIFEST and delete the files it named between our reading
+     * the one and mapping the others: when opening fails and the MANIFEST has meanwhile
+     * moved to another generation, open that one instead (a few times at most). */
+    for (int attempt = 0;; attempt++) {
+        rc = open_commit(ix);
+        if (rc == QUARRY_OK || attempt == OPEN_ATTEMPTS - 1 || !newer_commit(ix))
+            break;
+        for (int f = 0; f < FORMAT_SEGMENT_FILES; f++)
+            filemap_close(&ix->seg.files[f]);
+        manifest_free(&ix->man);
+        memset(&ix->seg, 0, sizeof ix->seg);
     }
-    uint64_t tails[FORMAT_SEGMENT_FILES];
-    for (int f = 0; f < FORMAT_SEGMENT_FILES && !rc; f++)
-        rc = map_file(ix, f, &tails[f]);
-    if (!rc)
-        rc = open_dict(ix, tails[SEG_DICT]);
-    if (!rc)
-        rc = open_docs(ix);
-    if (!rc)
-        rc = open_store(ix, tails[SEG_STORE]);
 done:
     ix->rc = rc;
     return rc;

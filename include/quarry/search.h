@@ -76,7 +76,9 @@ typedef struct quarry_index_info {
  * Opens the index in folder `dir` read-only: reads the MANIFEST, maps the files it names and
  * checks their headers, sizes, footers (against the checksums the manifest records) and
  * structure tables. It does not read every byte: damage inside a posting list is found when a
- * query decodes it (QUARRY_ECORRUPT then).
+ * query decodes it (QUARRY_ECORRUPT then). A commit running meanwhile may delete the files of
+ * the MANIFEST first read: open then reads the MANIFEST again and opens the newer commit. Once
+ * open, the index is a snapshot: later commits do not change it (its files stay mapped).
  *
  * out: receives the index. On failure *out may still receive an index in a failed state so
  *      that quarry_index_errmsg() can explain; close it with quarry_index_close either way.

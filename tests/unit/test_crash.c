@@ -16,6 +16,11 @@
  *   QUARRY_EIO from the commit, with a message naming the file and the system's reason; the
  *   folder then holds the first generation, intact, and nothing else.
  *
+ * - Readers during commits: while a forked child commits generation after generation (each
+ *   commit deletes the previous generation's files), the parent opens the index again and again;
+ *   every open must succeed (an open that read a MANIFEST whose files were then deleted tries
+ *   the newer commit) and see one whole generation.
+ *
  * Generation g has docs_in(g) documents; document i has id "g<g>-<i>", the word "gen<g>" and the
  * word "tok<g>x<i>", which is in no other document of any generation.
  */
@@ -443,11 +448,58 @@ static void test_disk_full(void **state)
     assert_int_equal(check_index(fx->dir, 2, 0), 2);
 }
 
+/* ----- readers during commits --------------------------------------------------------------- */
+
+#define READ_SECONDS 2.0 /* how long the parent keeps opening the index */
+
+static void test_open_during_commits(void **state)
+{
+    fixture *fx = *state;
+    char msg[512];
+    assert_int_equal(commit_generation(fx->dir, 1, 4, msg, sizeof msg), QUARRY_OK);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        for (uint64_t g = 2;; g++)
+            if (commit_generation(fx->dir, g, 4, msg, sizeof msg) != QUARRY_OK)
+                _exit(1);
+    }
+    unsigned opens = 0, failures = 0;
+    uint64_t first_gen = 0, last_gen = 0;
+    char first_msg[512] = "";
+    double end = now() + READ_SECONDS;
+    while (now() < end) {
+        quarry_index *ix = NULL;
+        int rc = quarry_index_open(&ix, fx->dir);
+        opens++;
+        if (rc != QUARRY_OK) {
+            if (!failures++)
+                snprintf(first_msg, sizeof first_msg, "%s", quarry_index_errmsg(ix));
+        } else {
+            quarry_index_info in;
+            assert_int_equal(quarry_index_get_info(&in, ix), QUARRY_OK);
+            assert_int_equal(in.docs, docs_in(in.generation));
+            if (!first_gen)
+                first_gen = in.generation;
+            last_gen = in.generation;
+        }
+        quarry_index_close(ix);
+    }
+    kill(pid, SIGKILL);
+    reap(pid);
+    print_message("%u opens during commits of generations %" PRIu64 "..%" PRIu64
+                  ", %u failed%s%s\n",
+                  opens, first_gen, last_gen, failures, failures ? ": " : "", first_msg);
+    assert_int_equal(failures, 0);
+    assert_true(last_gen > first_gen); /* commits did happen while reading */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_kill_anytime, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_during_commits, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
