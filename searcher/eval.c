@@ -2,13 +2,15 @@
  * eval.c: the query algorithms. They see the query only as scorers (scorer.c: advance, score,
  * bound) and keep the best k documents in a bounded min-heap, whose weakest score is the
  * threshold a document must beat. Three strategies, chosen by the shape of the root:
- *   exhaustive   every match is scored (counting, and k = 0);
- *   MaxScore     a disjunction of optional clauses: clauses sorted by their largest score;
- *                the weakest ones whose bounds together cannot beat the threshold are
- *                "non-essential": candidates come only from the others, and the non-essential
- *                ones are probed, best first, only while the candidate's score plus their
- *                block-max bounds can still beat the threshold (Turtle and Flood's MaxScore
- *                with block-max bounds, as in PISA and Lucene 9);
+ *   exhaustive   every match is scored (counting, and k = 0): a disjunction of long term
+ *                lists term at a time (a single term straight into the heap), anything else
+ *                document at a time through the scorer tree;
+ *   MaxScore     a disjunction of optional clauses, in windows of documents over which each
+ *                clause has one block-max bound: sorted by those bounds, the weakest clauses
+ *                that together cannot beat the threshold are "non-essential"; candidates come
+ *                only from the others, and the non-essential ones are probed, best first, only
+ *                while the candidate's score plus their bounds can still beat the threshold
+ *                (Turtle and Flood's MaxScore with block-max bounds, as in PISA and Lucene 9);
  *   conjunction  required clauses leapfrog from the cheapest; windows of documents whose
  *                block-max bounds cannot beat the threshold are skipped without decoding
  *                (Lucene's block-max conjunction); optional clauses only add to the score.
