@@ -229,17 +229,6 @@ static int segment_generations(const char *dir)
     return n;
 }
 
-/* Waits for the child and returns its wait status. */
-static int reap(pid_t pid)
-{
-    int status;
-    pid_t r;
-    while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-        ;
-    assert_int_equal(r, pid);
-    return status;
-}
-
 static void sleep_us(uint64_t us)
 {
     struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
@@ -336,7 +325,7 @@ static void test_kill_anytime(void **state)
         close(p[1]);
         sleep_us(next_random(&rng) % max_delay);
         assert_int_equal(kill(pid, SIGKILL), 0);
-        int status = reap(pid);
+        int status = testutil_reap(pid);
         if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
             print_error("kill %d: the child ended by itself (status %d)\n", kill_no, status);
             fail();
@@ -418,7 +407,7 @@ static void test_disk_full(void **state)
     ssize_t n = read(p[0], msg, sizeof msg - 1);
     msg[n > 0 ? n : 0] = '\0';
     close(p[0]);
-    int status = reap(pid);
+    int status = testutil_reap(pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
     /* The commit failed as an I/O error, naming the file and the reason. */
@@ -486,7 +475,7 @@ static void test_open_during_commits(void **state)
         quarry_index_close(ix);
     }
     kill(pid, SIGKILL);
-    reap(pid);
+    testutil_reap(pid);
     print_message("%u opens during commits of generations %" PRIu64 "..%" PRIu64
                   ", %u failed%s%s\n",
                   opens, first_gen, last_gen, failures, failures ? ": " : "", first_msg);

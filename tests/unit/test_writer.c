@@ -976,17 +976,6 @@ static pid_t spawn_writer(const char *dir, int die, int *ready, int *go)
     return pid;
 }
 
-/* Waits for the child and returns its wait status. */
-static int reap(pid_t pid)
-{
-    int status;
-    pid_t r;
-    while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-        ;
-    assert_int_equal(r, pid);
-    return status;
-}
-
 /* A writer in another process is refused with its pid; once it is freed, a new one succeeds. */
 static void test_lock_other_process(void **state)
 {
@@ -1001,7 +990,7 @@ static void test_lock_other_process(void **state)
     assert_locked(fx, dir, (long)pid);
     close(go); /* the child frees its writer and exits */
     close(ready);
-    int status = reap(pid);
+    int status = testutil_reap(pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     assert_false(exists(at(fx, "ix/LOCK")));
     assert_int_equal(count_entries(dir), 0); /* it never committed */
@@ -1021,7 +1010,7 @@ static void test_lock_stale(void **state)
     char c = 0;
     assert_int_equal(read(ready, &c, 1), 1);
     assert_int_equal(c, 'r');
-    int status = reap(pid);
+    int status = testutil_reap(pid);
     close(ready);
     close(go);
     assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
@@ -1096,7 +1085,7 @@ static void test_lock_contention(void **state)
         total += got;
     close(p[0]);
     for (int i = 0; i < CONTENDERS; i++) {
-        int status = reap(pids[i]);
+        int status = testutil_reap(pids[i]);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
             print_error("contender %d: status %d (exit 1: two writers held the lock)\n", i, status);
             fail();

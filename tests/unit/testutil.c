@@ -1,5 +1,5 @@
 /*
- * testutil.c: file helpers shared by the unit tests (see testutil.h).
+ * testutil.c: file and process helpers shared by the unit tests (see testutil.h).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,10 +8,12 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -78,4 +80,14 @@ uint32_t testutil_fix_crc(uint8_t *data, size_t size)
     uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), data, (uInt)(size - 8));
     testutil_set_u32(data + size - 8, crc);
     return crc;
+}
+
+int testutil_reap(int pid)
+{
+    int status;
+    pid_t r;
+    while ((r = waitpid((pid_t)pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    assert_int_equal(r, pid);
+    return status;
 }

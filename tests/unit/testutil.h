@@ -1,7 +1,7 @@
 /*
- * testutil: small file helpers shared by the unit tests (temporary index folders and the
- * files in them). They fail the running CMocka test on any error, except testutil_rm_rf,
- * which removes what it can.
+ * testutil: small file and process helpers shared by the unit tests (temporary index folders and
+ * the files in them). They fail the running CMocka test on any error, except testutil_rm_rf, which
+ * removes what it can.
  */
 #ifndef QUARRY_TESTS_TESTUTIL_H
 #define QUARRY_TESTS_TESTUTIL_H
@@ -24,5 +24,8 @@ void testutil_set_u32(uint8_t *p, uint32_t v);
 /* Recomputes the footer checksum of an index file image (CRC-32 of every byte before the last
  * 8) and returns it. */
 uint32_t testutil_fix_crc(uint8_t *data, size_t size);
+
+/* Waits for child process pid (retrying on EINTR) and returns its wait status. */
+int testutil_reap(int pid);
 
 #endif
