@@ -1,5 +1,5 @@
 /*
- * format.h: on-disk constants of the quarry index, format version 2. docs/FORMAT.md is the
+ * format.h: on-disk constants of the quarry index, format version 3. docs/FORMAT.md is the
  * full specification; the shortened diagrams here are for readers of the code.
  *
  * All integers are little-endian. "vbyte" is common/vbyte.h's variable-byte integer; "str" is
@@ -15,7 +15,10 @@
  *   +--------+-------+--------+            crc32: zlib CRC-32 of every byte before it
  *
  * MANIFEST ("MF"): body = u64 generation, str language, u32 nsegments, then per segment:
- *   str name, u32 docs, u64 tokens, u32 nfiles, then per file: str suffix, u64 size, u32 crc32.
+ *   str name, u32 docs, u64 tokens, u32 nfiles, then per file: str suffix, u64 size, u32 crc32,
+ *   then u32 deleted and, if deleted > 0, the deletion file: str suffix, u64 size, u32 crc32.
+ * <seg>.<G>.del ("DL"): u32 ndocs, u32 ndeleted, bitmap of ceil(ndocs / 8) bytes (bit d % 8 of
+ *   byte d / 8 set: document d deleted; bits past ndocs zero).
  * <seg>.dict ("DI"): front-coded blocks of FORMAT_DICT_BLOCK entries, sorted by term bytes:
  *   entry = vbyte shared-prefix, str suffix, [first of block: vbyte post_off, vbyte pos_off],
  *   vbyte df, vbyte cf - df, vbyte post_len, vbyte pos_len, [df >= 128: vbyte max_tf,
@@ -42,7 +45,7 @@
 #ifndef QUARRY_COMMON_FORMAT_H
 #define QUARRY_COMMON_FORMAT_H
 
-#define FORMAT_VERSION     2u
+#define FORMAT_VERSION     3u
 #define FORMAT_MAGIC       "QUARRY" /* 6 bytes, followed by the 2-byte kind */
 #define FORMAT_MAGIC_LEN   6
 #define FORMAT_HEADER_SIZE 16u
@@ -55,6 +58,7 @@
 #define FORMAT_KIND_POSITIONS "PS"
 #define FORMAT_KIND_DOCS      "DT"
 #define FORMAT_KIND_STORE     "DS"
+#define FORMAT_KIND_DELETIONS "DL"
 
 #define FORMAT_MANIFEST_NAME "MANIFEST"
 #define FORMAT_LOCK_NAME     "LOCK" /* writer lock: flock(2)ed, holds "<pid>\n"; not index data */
@@ -66,6 +70,7 @@
 #define FORMAT_SUFFIX_DOCS      ".docs"
 #define FORMAT_SUFFIX_STORE     ".store"
 #define FORMAT_SEGMENT_FILES    5
+#define FORMAT_SUFFIX_DELETIONS ".del" /* a deletion file is <seg>.<G>.del */
 
 #define FORMAT_META_BLOCK        64u /* documents per compressed meta (title) block of .docs */
 #define FORMAT_ID_GROUP          16u /* documents per front-coded id group of .docs */
@@ -76,10 +81,11 @@
 #define FORMAT_DICT_BLOCK        32u  /* dictionary entries per front-coded block */
 #define FORMAT_STORE_RECORD_SIZE 16u  /* bytes of one .store block record */
 #define FORMAT_STORE_BLOCK                                                                         \
-    32768u                        /* raw bytes a store block is filled to (a longer text           \
-                                     gets a block of its own) */
-#define FORMAT_MAX_ID       1024u /* longest external id, bytes */
-#define FORMAT_MAX_LANGUAGE 64u   /* longest language name, bytes */
+    32768u                              /* raw bytes a store block is filled to (a longer text     \
+                                           gets a block of its own) */
+#define FORMAT_MAX_ID       1024u       /* longest external id, bytes */
+#define FORMAT_MAX_DOCS     4294967294u /* documents of all segments together (docids are u32) */
+#define FORMAT_MAX_LANGUAGE 64u         /* longest language name, bytes */
 
 #include <stddef.h>
 #include <stdint.h>

@@ -72,6 +72,7 @@ static int parse(manifest *m, const uint8_t *data, size_t size, const char *path
     if (!m->segments)
         return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
     m->nsegments = nseg;
+    uint64_t total = 0;
     for (uint32_t i = 0; i < nseg; i++) {
         manifest_segment *s = &m->segments[i];
         uint32_t nfiles;
@@ -86,7 +87,24 @@ static int parse(manifest *m, const uint8_t *data, size_t size, const char *path
                 reader_u32(&r, &f->crc))
                 goto bad;
         }
+        if (reader_u32(&r, &s->deleted) || s->deleted > s->docs)
+            goto bad;
+        if (s->deleted) {
+            manifest_file *f = &s->del;
+            size_t n;
+            if (read_name(&r, f->suffix, sizeof f->suffix) || f->suffix[0] != '.' ||
+                strchr(f->suffix, '/') || (n = strlen(f->suffix)) < 5 ||
+                strcmp(f->suffix + n - 4, FORMAT_SUFFIX_DELETIONS) != 0 ||
+                reader_u64(&r, &f->size) || reader_u32(&r, &f->crc))
+                goto bad;
+        }
+        total += s->docs;
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(m->segments[j].name, s->name) == 0)
+                goto bad;
     }
+    if (total > FORMAT_MAX_DOCS)
+        goto bad;
     if (reader_left(&r) != 0)
         goto bad;
     return QUARRY_OK;
@@ -135,6 +153,12 @@ int manifest_write(const manifest *m, const char *dir, char *err, size_t cap)
             buf_put_str(&b, s->files[j].suffix, strlen(s->files[j].suffix));
             buf_put_u64(&b, s->files[j].size);
             buf_put_u32(&b, s->files[j].crc);
+        }
+        buf_put_u32(&b, s->deleted);
+        if (s->deleted) {
+            buf_put_str(&b, s->del.suffix, strlen(s->del.suffix));
+            buf_put_u64(&b, s->del.size);
+            buf_put_u32(&b, s->del.crc);
         }
     }
     if (b.rc) {

@@ -14,7 +14,7 @@
 
 /* One file of a segment. */
 typedef struct manifest_file {
-    char suffix[16]; /* ".dict", ".post", ... (NUL-terminated) */
+    char suffix[32]; /* ".dict", ".post", ..., ".7.del" (NUL-terminated) */
     uint64_t size;   /* bytes */
     uint32_t crc;    /* CRC-32 of the whole file except its last 8 bytes (crc and "QEND") */
 } manifest_file;
@@ -25,6 +25,8 @@ typedef struct manifest_segment {
     uint32_t docs;                             /* documents in the segment */
     uint64_t tokens;                           /* sum of their lengths */
     manifest_file files[FORMAT_SEGMENT_FILES]; /* in the order of format.h's suffixes */
+    uint32_t deleted;                          /* documents marked deleted, <= docs */
+    manifest_file del; /* when deleted > 0: the deletion file <name><del.suffix> */
 } manifest_segment;
 
 /* A parsed manifest. */
@@ -36,7 +38,8 @@ typedef struct manifest {
 } manifest;
 
 /*
- * Reads and checks dir/MANIFEST (header, version, checksum, every field). Returns QUARRY_OK,
+ * Reads and checks dir/MANIFEST (header, version, checksum, every field; segment names
+ * unique, at most FORMAT_MAX_DOCS documents in all). Returns QUARRY_OK,
  * QUARRY_ENOTFOUND (no manifest: not an index), QUARRY_EVERSION, QUARRY_ECORRUPT, QUARRY_EIO
  * or QUARRY_ENOMEM, with a message in err. On failure *m is empty.
  */

@@ -86,6 +86,7 @@ static void synth_manifest(buf *b, const uint8_t *const f[NFILES], const size_t 
         buf_put_u64(b, n[1 + i]);
         buf_put_u32(b, n[1 + i] >= 8 ? load_u32le(f[1 + i] + n[1 + i] - 8) : 0);
     }
+    buf_put_u32(b, 0); /* no deleted documents */
     put_footer(b);
 }
 
@@ -133,12 +134,12 @@ static void read_documents(quarry_index *ix)
     struct libdeflate_decompressor *z = libdeflate_alloc_decompressor();
     FUZZ_CHECK(z != NULL);
     unsigned sum = 0;
-    uint32_t ndocs = ix->seg.ndocs < MAX_DOCS_READ ? ix->seg.ndocs : MAX_DOCS_READ;
+    uint32_t ndocs = ix->segs[0].ndocs < MAX_DOCS_READ ? ix->segs[0].ndocs : MAX_DOCS_READ;
     for (uint32_t d = 0; d < ndocs; d++) {
         doc_meta m;
-        int rc = index_doc_meta(ix, z, d, &metabuf, &m, err, sizeof err);
+        int rc = segment_doc_meta(&ix->segs[0], z, d, &metabuf, &m, err, sizeof err);
         FUZZ_CHECK(rc == QUARRY_OK || rc == QUARRY_ECORRUPT || rc == QUARRY_ENOMEM);
-        FUZZ_CHECK(metabuf.cap <= 2 * 1032 * (uint64_t)ix->seg.files[SEG_DOCS].size + 64);
+        FUZZ_CHECK(metabuf.cap <= 2 * 1032 * (uint64_t)ix->segs[0].files[SEG_DOCS].size + 64);
         if (rc)
             continue;
         for (size_t i = 0; i < m.id_len; i++) /* touch every byte: ASan checks the bounds */
@@ -146,11 +147,11 @@ static void read_documents(quarry_index *ix)
         for (size_t i = 0; i < m.title_len; i++)
             sum += (unsigned char)m.title[i];
         const char *text;
-        rc = index_doc_text(ix, z, &m, &scratch, &text, err, sizeof err);
+        rc = segment_doc_text(&ix->segs[0], z, &m, &scratch, &text, err, sizeof err);
         FUZZ_CHECK(rc == QUARRY_OK || rc == QUARRY_ECORRUPT || rc == QUARRY_ENOMEM);
         /* Sizes are checked before they size an allocation: a block inflates to at most
          * 1032 times the store's bytes (deflate's limit), and buf_reserve at most doubles. */
-        FUZZ_CHECK(scratch.cap <= 2 * 1032 * (uint64_t)ix->seg.files[SEG_STORE].size + 64);
+        FUZZ_CHECK(scratch.cap <= 2 * 1032 * (uint64_t)ix->segs[0].files[SEG_STORE].size + 64);
         if (rc)
             continue;
         for (size_t i = 0; i < m.text_len; i++)
@@ -224,7 +225,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     quarry_index_info info;
     FUZZ_CHECK(quarry_index_get_info(&info, ix) == QUARRY_OK);
-    FUZZ_CHECK(info.docs == ix->seg.ndocs && info.terms == ix->seg.nterms);
+    FUZZ_CHECK(info.docs == ix->segs[0].ndocs && info.terms == ix->segs[0].nterms);
     read_documents(ix);
     run_queries(ix, &info);
     quarry_index_close(ix);

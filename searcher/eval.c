@@ -87,15 +87,18 @@ static int cmp_rank(const void *a, const void *b)
     return worse(x, y) ? 1 : worse(y, x) ? -1 : 0;
 }
 
-/* Scores every match of the root. Returns the number of matches. */
-static uint64_t run_exhaustive(const quarry_index *ix, scorer *s, topk *t)
+/* Scores every match of the root in segment seg (docids from base). Returns the number of
+ * matches. */
+static uint64_t run_exhaustive(const segment *seg, uint32_t base, scorer *s, topk *t)
 {
     uint64_t count = 0;
     while (s->doc != CURSOR_END) {
         uint32_t d = s->doc;
-        count++;
-        if (t->k)
-            offer(t, d, scorer_score(s, index_doc_length(ix, d)));
+        if (!segment_deleted(seg, d)) {
+            count++;
+            if (t->k)
+                offer(t, base + d, scorer_score(s, segment_doc_length(seg, d)));
+        }
         if (d == CURSOR_END - 1)
             break;
         scorer_advance(s, d + 1, 0.0);
@@ -134,8 +137,8 @@ static int term_at_a_time(const scorer *root, uint32_t ndocs)
  * are offered in order. The sum of each document's scores is taken in clause order, as
  * scorer_score would, so scores are bit-identical to the other strategies'. Returns the
  * number of matches. */
-static uint64_t run_terms_exhaustive(const quarry_index *ix, scorer *root, topk *t, double *acc,
-                                     const uint32_t *lens)
+static uint64_t run_terms_exhaustive(const segment *seg, uint32_t base, scorer *root, topk *t,
+                                     double *acc, const uint32_t *lens)
 {
     /* acc is all zero on entry, and is left so: the final scan clears what it reads. A single
      * term needs no accumulator: its scores go straight to the heap, and the score of a
@@ -156,11 +159,20 @@ static uint64_t run_terms_exhaustive(const quarry_index *ix, scorer *root, topk 
                 dl[k] = lens[docs[k]];
             for (uint32_t k = 0; k < n; k++) /* vectorizable */
                 sc[k] = bm25_score(p, s->idf, freqs[k], dl[k]);
-            if (direct) {
+            if (direct && seg->deleted) {
+                for (uint32_t k = 0; k < n; k++)
+                    if (!segment_deleted(seg, docs[k])) {
+                        count++;
+                        if (sc[k] > th) {
+                            offer(t, base + docs[k], sc[k]);
+                            th = threshold(t);
+                        }
+                    }
+            } else if (direct) {
                 count += n;
                 for (uint32_t k = 0; k < n; k++)
                     if (sc[k] > th) {
-                        offer(t, docs[k], sc[k]);
+                        offer(t, base + docs[k], sc[k]);
                         th = threshold(t);
                     }
             } else {
@@ -172,12 +184,14 @@ static uint64_t run_terms_exhaustive(const quarry_index *ix, scorer *root, topk 
     }
     if (direct)
         return count;
-    for (uint32_t d = 0; d < ix->seg.ndocs; d++)
+    for (uint32_t d = 0; d < seg->ndocs; d++)
         if (acc[d] > 0) { /* every score is positive: a match */
-            count++;
-            if (acc[d] > th) {
-                offer(t, d, acc[d]);
-                th = threshold(t);
+            if (!segment_deleted(seg, d)) {
+                count++;
+                if (acc[d] > th) {
+                    offer(t, base + d, acc[d]);
+                    th = threshold(t);
+                }
             }
             acc[d] = 0;
         }
@@ -217,7 +231,7 @@ static void sort_by_key(size_t *idx, size_t n, const double *key)
  * essential clauses; the others are probed, strongest first, only while the candidate's score
  * plus their bounds can still beat the threshold. A window without an essential clause is
  * skipped whole. Returns the number of matches seen. */
-static uint64_t run_maxscore(const quarry_index *ix, scorer *root, topk *t, scratch *w)
+static uint64_t run_maxscore(const segment *seg, uint32_t base, scorer *root, topk *t, scratch *w)
 {
     size_t n = root->nshould;
     scorer **cl = root->should;
@@ -268,8 +282,8 @@ static uint64_t run_maxscore(const quarry_index *ix, scorer *root, topk *t, scra
                     d = cl[w->ord[i]]->doc;
             if (d > wmax)
                 break;
-            if (!root->nmustnot || !scorer_excluded(root, d)) {
-                uint32_t dl = index_doc_length(ix, d);
+            if ((!root->nmustnot || !scorer_excluded(root, d)) && !segment_deleted(seg, d)) {
+                uint32_t dl = segment_doc_length(seg, d);
                 double sum = 0;
                 int alive = 1;
                 count++;
@@ -303,7 +317,7 @@ static uint64_t run_maxscore(const quarry_index *ix, scorer *root, topk *t, scra
                     for (size_t j = 0; j < n; j++)
                         if (w->seen[j] == w->stamp)
                             score += w->sc[j];
-                    offer(t, d, score);
+                    offer(t, base + d, score);
                     th = prune_level(t);
                 }
             }
@@ -326,7 +340,8 @@ static uint64_t run_maxscore(const quarry_index *ix, scorer *root, topk *t, scra
 
 /* Block-max conjunction over the root's required clauses; optional ones add to the score.
  * Returns the number of matches seen. */
-static uint64_t run_conjunction(const quarry_index *ix, scorer *root, topk *t, scratch *w)
+static uint64_t run_conjunction(const segment *seg, uint32_t base, scorer *root, topk *t,
+                                scratch *w)
 {
     size_t nm = root->nmust, ns = root->nshould;
     double max_must = 0, max_should = 0;
@@ -379,8 +394,8 @@ static uint64_t run_conjunction(const quarry_index *ix, scorer *root, topk *t, s
             window = 0;
             continue;
         }
-        if (!scorer_excluded(root, d)) {
-            uint32_t dl = index_doc_length(ix, d);
+        if (!scorer_excluded(root, d) && !segment_deleted(seg, d)) {
+            uint32_t dl = segment_doc_length(seg, d);
             double sum = 0;
             count++;
             for (size_t i = 0; i < nm; i++)
@@ -393,7 +408,7 @@ static uint64_t run_conjunction(const quarry_index *ix, scorer *root, topk *t, s
                         sum += scorer_score(c, dl);
                 }
             if (ns == 0 || sum + max_should > th)
-                offer(t, d, sum);
+                offer(t, base + d, sum);
         }
         if (d == CURSOR_END - 1)
             break;
@@ -411,37 +426,39 @@ void accum_free(accum *a)
     a->n = 0;
 }
 
-int eval_top_k(const quarry_index *ix, const qnode *root, const bm25 *p, size_t k, int count,
-               accum *acc, hit *out, size_t *nout, uint64_t *total, int *total_exact, char *err,
-               size_t cap)
+/* Evaluates root over segment i of ix into the heap t, adding the matches seen to *total.
+ * idf: the leaves' weights; exhaustive: score every match; *pruned is set when a pruning
+ * strategy ran (which may skip matches once the heap is full). */
+static int eval_segment(const quarry_index *ix, uint32_t i, const qnode *root, const bm25 *p,
+                        const double *idf, int exhaustive, accum *acc, topk *t, uint64_t *total,
+                        int *pruned, char *err, size_t cap)
 {
-    topk t = {out, 0, k};
+    const segment *seg = &ix->segs[i];
+    uint32_t base = ix->base[i];
     scorer *s = NULL;
     void *mem = NULL;
-    *nout = 0;
-    *total = 0;
-    *total_exact = 1;
-    int rc = scorer_build(&s, ix, root, p, err, cap);
+    int rc = scorer_build(&s, seg, root, p, idf, err, cap);
     if (rc)
         return rc;
     size_t n = s->nmust > s->nshould ? s->nmust : s->nshould;
-    if ((count || k == 0) && ix->seg.ndocs > 0 && term_at_a_time(s, ix->seg.ndocs)) {
-        if (acc->n != ix->seg.ndocs) {
+    if (exhaustive && seg->ndocs > 0 && term_at_a_time(s, seg->ndocs)) {
+        if (acc->n != ix->ndocs) { /* scores and lengths of every document of the index */
             accum_free(acc);
-            acc->v = alloc_array(ix->seg.ndocs, sizeof *acc->v); /* zeroed */
-            acc->lens = alloc_array(ix->seg.ndocs, sizeof *acc->lens);
+            acc->v = alloc_array(ix->ndocs, sizeof *acc->v); /* zeroed */
+            acc->lens = alloc_array(ix->ndocs, sizeof *acc->lens);
             if (!acc->v || !acc->lens) {
                 accum_free(acc);
                 rc = errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
                 goto done;
             }
-            for (uint32_t d = 0; d < ix->seg.ndocs; d++)
-                acc->lens[d] = index_doc_length(ix, d);
-            acc->n = ix->seg.ndocs;
+            for (uint32_t g = 0; g < ix->nsegs; g++)
+                for (uint32_t d = 0; d < ix->segs[g].ndocs; d++)
+                    acc->lens[ix->base[g] + d] = segment_doc_length(&ix->segs[g], d);
+            acc->n = ix->ndocs;
         }
-        *total = run_terms_exhaustive(ix, s, &t, acc->v, acc->lens);
-    } else if (count || k == 0 || s->kind != S_BOOL || (s->nmust == 0 && s->nshould == 0)) {
-        *total = run_exhaustive(ix, s, &t);
+        *total += run_terms_exhaustive(seg, base, s, t, acc->v + base, acc->lens + base);
+    } else if (exhaustive || s->kind != S_BOOL || (s->nmust == 0 && s->nshould == 0)) {
+        *total += run_exhaustive(seg, base, s, t);
     } else {
         /* Doubles first, then the narrower or equal types: every slice stays aligned. */
         size_t bytes = (4 * n + 1) * sizeof(double) +
@@ -459,22 +476,46 @@ int eval_top_k(const quarry_index *ix, const qnode *root, const bm25 *p, size_t 
         w.lead = (scorer **)(w.ord + n);
         w.seen = (uint32_t *)(w.lead + n);
         w.stamp = 0;
-        *total = s->nmust ? run_conjunction(ix, s, &t, &w) : run_maxscore(ix, s, &t, &w);
-        *total_exact = t.n < t.k; /* the threshold never rose: nothing was skipped */
+        *pruned = 1;
+        *total +=
+            s->nmust ? run_conjunction(seg, base, s, t, &w) : run_maxscore(seg, base, s, t, &w);
     }
     rc = scorer_rc(s);
     if (rc) {
         char name[512];
-        index_file_name(ix, SEG_POST, name, sizeof name);
+        segment_file_name(seg, SEG_POST, name, sizeof name);
         rc = rc == QUARRY_ECORRUPT
                  ? errmsg_set(err, cap, rc, "%s (or its .pos file): corrupt posting list", name)
                  : errmsg_set(err, cap, rc, "out of memory");
-        goto done;
     }
-    qsort(out, t.n, sizeof *out, cmp_rank);
-    *nout = t.n;
 done:
     alloc_free(mem);
     scorer_free(s);
     return rc;
+}
+
+int eval_top_k(const quarry_index *ix, const qnode *root, const bm25 *p, size_t k, int count,
+               accum *acc, hit *out, size_t *nout, uint64_t *total, int *total_exact, char *err,
+               size_t cap)
+{
+    topk t = {out, 0, k};
+    *nout = 0;
+    *total = 0;
+    *total_exact = 1;
+    int exhaustive = count || k == 0, pruned = 0;
+    double *idf = alloc_array(query_leaves(root), sizeof *idf);
+    if (!idf)
+        return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
+    /* Segments in docid order, one heap: the threshold reached in one prunes the next. */
+    int rc = index_leaf_idf(ix, root, p, idf, err, cap);
+    for (uint32_t i = 0; !rc && i < ix->nsegs; i++)
+        rc = eval_segment(ix, i, root, p, idf, exhaustive, acc, &t, total, &pruned, err, cap);
+    alloc_free(idf);
+    if (rc)
+        return rc;
+    /* Pruned: the count is exact only if the threshold never rose (nothing was skipped). */
+    *total_exact = !pruned || t.n < t.k;
+    qsort(out, t.n, sizeof *out, cmp_rank);
+    *nout = t.n;
+    return QUARRY_OK;
 }

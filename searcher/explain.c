@@ -36,9 +36,10 @@ struct quarry_explanation {
 /* State of one walk over the query tree. */
 typedef struct walk {
     quarry_explanation *x;  /* explanation being filled */
-    const quarry_index *ix; /* index read */
+    const quarry_index *ix; /* index read (for document frequencies) */
+    const segment *seg;     /* segment of the document */
     const bm25 *p;          /* scoring parameters */
-    uint32_t doc;           /* document explained */
+    uint32_t doc;           /* document explained, numbered within seg */
     char path[PATH_CAP];    /* path of the node being visited */
     size_t path_len;        /* bytes in path */
     char *err;              /* message buffer (the searcher's) */
@@ -150,7 +151,10 @@ static int explain_leaf(walk *w, const qnode *n, double *score)
     match = 1;
     for (size_t i = 0; i < n->nterms; i++) {
         term_info ti;
-        int found = index_lookup(w->ix, n->terms[i], n->lens[i], &ti, w->err, w->cap);
+        uint64_t df = 0;
+        int found = segment_lookup(w->seg, n->terms[i], n->lens[i], &ti, w->err, w->cap);
+        if (found > 0 && (w->rc = index_df(w->ix, n->terms[i], n->lens[i], &df, w->err, w->cap)))
+            found = w->rc;
         if (found < 0) {
             w->rc = found;
             match = 0;
@@ -160,15 +164,15 @@ static int explain_leaf(walk *w, const qnode *n, double *score)
             match = 0;
             goto done;
         }
-        cursor_init(&c[opened++], w->ix, &ti);
+        cursor_init(&c[opened++], w->seg, &ti);
         cursor_next_geq(&c[i], w->doc);
         if (cursor_docid(&c[i]) != w->doc) {
             match = 0;
             break;
         }
-        terms[i].df = ti.df;
+        terms[i].df = (uint32_t)df;
         terms[i].tf = cursor_freq(&c[i]);
-        terms[i].idf = bm25_idf(w->p, ti.df);
+        terms[i].idf = bm25_idf(w->p, (double)df);
         idf += terms[i].idf;
     }
     uint32_t tf = 0;
@@ -177,7 +181,7 @@ static int explain_leaf(walk *w, const qnode *n, double *score)
     for (size_t i = 0; i < opened; i++)
         if (c[i].rc) {
             char name[512];
-            index_file_name(w->ix, SEG_POST, name, sizeof name);
+            segment_file_name(w->seg, SEG_POST, name, sizeof name);
             w->rc = c[i].rc == QUARRY_ECORRUPT
                         ? errmsg_set(w->err, w->cap, c[i].rc,
                                      "%s (or its .pos file): corrupt posting list", name)
@@ -186,7 +190,7 @@ static int explain_leaf(walk *w, const qnode *n, double *score)
             goto done;
         }
     if (match && tf > 0) {
-        *score = bm25_score(w->p, idf, tf, index_doc_length(w->ix, w->doc));
+        *score = bm25_score(w->p, idf, tf, segment_doc_length(w->seg, w->doc));
         add_clause(w, n, terms, tf, idf, *score);
         terms = NULL; /* owned by the clause now (or freed on failure) */
     } else {
@@ -277,10 +281,16 @@ int quarry_searcher_explain(quarry_explanation **out, quarry_searcher *s, const 
     if (rc)
         return rc;
     const quarry_index *ix = s->ix;
-    if (docid >= ix->seg.ndocs)
+    if (docid >= ix->ndocs)
         return errmsg_set(s->err, sizeof s->err, QUARRY_ENOTFOUND,
                           "no document %lu: the index has %lu", (unsigned long)docid,
-                          (unsigned long)ix->seg.ndocs);
+                          (unsigned long)ix->ndocs);
+    uint32_t g = index_segment_of(ix, docid);
+    const segment *seg = &ix->segs[g];
+    uint32_t local = docid - ix->base[g];
+    if (segment_deleted(seg, local))
+        return errmsg_set(s->err, sizeof s->err, QUARRY_ENOTFOUND, "document %lu is deleted",
+                          (unsigned long)docid);
     qnode *root = NULL;
     quarry_explanation *x = NULL;
     rc = query_parse(&root, s->an, q, len, o.default_and, s->err, sizeof s->err);
@@ -291,12 +301,13 @@ int quarry_searcher_explain(quarry_explanation **out, quarry_searcher *s, const 
         goto done;
     }
     x->doc = (quarry_explain_doc){.docid = docid,
-                                  .dl = index_doc_length(ix, docid),
+                                  .dl = segment_doc_length(seg, local),
                                   .avgdl = p.avgdl,
-                                  .docs = ix->seg.ndocs,
+                                  .docs = ix->ndocs,
                                   .k1 = p.k1,
                                   .b = p.b};
-    walk w = {.x = x, .ix = ix, .p = &p, .doc = docid, .err = s->err, .cap = sizeof s->err};
+    walk w = {
+        .x = x, .ix = ix, .seg = seg, .p = &p, .doc = local, .err = s->err, .cap = sizeof s->err};
     double score;
     x->doc.matches = explain_node(&w, root, &score);
     rc = w.rc;

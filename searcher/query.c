@@ -335,3 +335,13 @@ int query_parse(qnode **out, analyzer *an, const char *q, size_t len, int defaul
     *out = root;
     return QUARRY_OK;
 }
+
+size_t query_leaves(const qnode *root)
+{
+    if (root->kind != Q_BOOL)
+        return 1;
+    size_t n = 0;
+    for (size_t i = 0; i < root->nkids; i++)
+        n += query_leaves(root->kids[i]);
+    return n;
+}

@@ -71,11 +71,13 @@ int scorer_rc(const scorer *s)
 }
 
 typedef struct buildctx {
-    const quarry_index *ix; /* index searched */
-    const bm25 *p;          /* scoring parameters */
-    char *err;              /* message buffer */
-    size_t cap;             /* its size */
-    int rc;                 /* sticky error */
+    const segment *seg; /* segment searched */
+    const bm25 *p;      /* scoring parameters */
+    const double *idf;  /* weights of the leaves, depth-first */
+    size_t leaf;        /* leaves built so far */
+    char *err;          /* message buffer */
+    size_t cap;         /* its size */
+    int rc;             /* sticky error */
 } buildctx;
 
 static void seek(scorer *s, uint32_t target, double floor);
@@ -104,15 +106,16 @@ static scorer *build_leaf(buildctx *e, const qnode *n)
         return NULL;
     }
     s->kind = n->kind == Q_TERM ? S_TERM : S_PHRASE;
-    s->ix = e->ix;
+    s->seg = e->seg;
     s->p = e->p;
+    s->idf = e->idf[e->leaf++];
     s->offsets = n->offsets;
     s->ncurs = n->nterms;
     int missing = 0;
     uint32_t max_tf = UINT32_MAX, min_dl = 0;
     for (size_t i = 0; i < n->nterms; i++) {
         term_info ti;
-        int found = index_lookup(e->ix, n->terms[i], n->lens[i], &ti, e->err, e->cap);
+        int found = segment_lookup(e->seg, n->terms[i], n->lens[i], &ti, e->err, e->cap);
         if (found < 0) {
             e->rc = found;
             scorer_free(s);
@@ -122,10 +125,8 @@ static scorer *build_leaf(buildctx *e, const qnode *n)
             memset(&ti, 0, sizeof ti);
             missing = 1;
         }
-        cursor_init(&s->curs[i], e->ix, &ti);
+        cursor_init(&s->curs[i], e->seg, &ti);
         s->order[i] = (uint32_t)i;
-        if (found)
-            s->idf += bm25_idf(e->p, ti.df);
         /* A phrase occurs in a document at most as often as its rarest word there, and the
          * document is at least as long as the longest of the shortest documents. */
         if (s->curs[i].max_tf < max_tf)
@@ -167,7 +168,7 @@ static scorer *build(buildctx *e, const qnode *n)
         return NULL;
     }
     s->kind = S_BOOL;
-    s->ix = e->ix;
+    s->seg = e->seg;
     s->p = e->p;
     for (size_t i = 0; i < n->nkids && !e->rc; i++) {
         scorer *c = build(e, n->kids[i]);
@@ -201,10 +202,10 @@ static scorer *build(buildctx *e, const qnode *n)
     return s;
 }
 
-int scorer_build(scorer **out, const quarry_index *ix, const qnode *root, const bm25 *p, char *err,
-                 size_t cap)
+int scorer_build(scorer **out, const segment *seg, const qnode *root, const bm25 *p,
+                 const double *idf, char *err, size_t cap)
 {
-    buildctx e = {ix, p, err, cap, QUARRY_OK};
+    buildctx e = {seg, p, idf, 0, err, cap, QUARRY_OK};
     *out = build(&e, root);
     return *out ? QUARRY_OK : e.rc;
 }
@@ -351,7 +352,8 @@ static void advance_phrase(scorer *s, uint32_t target, double floor)
             for (size_t i = 0; i < s->ncurs; i++)
                 if (cursor_freq(&s->curs[i]) < min_tf)
                     min_tf = cursor_freq(&s->curs[i]);
-            if (scorer_impact_bound(s->p, s->idf, min_tf, index_doc_length(s->ix, cand)) <= floor) {
+            if (scorer_impact_bound(s->p, s->idf, min_tf, segment_doc_length(s->seg, cand)) <=
+                floor) {
                 cand++; /* weak even if every occurrence formed the phrase: positions unread */
                 continue;
             }

@@ -90,9 +90,9 @@ int searcher_setup(quarry_search_options *o, bm25 *p, quarry_searcher *s,
     if (!(o->k1 >= 0 && isfinite(o->k1)) || !(o->b >= 0 && o->b <= 1) || o->k > (1u << 24))
         return errmsg_set(s->err, sizeof s->err, QUARRY_ERROR,
                           "bad search options (k1 >= 0, 0 <= b <= 1, k <= 16777216)");
-    const segment *seg = &s->ix->seg;
-    bm25_init(p, o->k1, o->b, (double)seg->ndocs,
-              seg->ndocs ? (double)seg->tokens / seg->ndocs : 0.0);
+    /* Deleted documents count until a merge drops them, as in Lucene (docs/FORMAT.md). */
+    const quarry_index *ix = s->ix;
+    bm25_init(p, o->k1, o->b, (double)ix->ndocs, ix->ndocs ? (double)ix->tokens / ix->ndocs : 0.0);
     return QUARRY_OK;
 }
 
@@ -134,8 +134,10 @@ int quarry_searcher_search(quarry_results **out, quarry_searcher *s, const char 
         result_hit *h = &r->hits[i];
         r->n++;
         h->h = hits[i];
-        rc = index_doc_meta(ix, o->titles ? s->z : NULL, hits[i].doc, &s->meta, &h->meta, s->err,
-                            sizeof s->err);
+        uint32_t g = index_segment_of(ix, hits[i].doc);
+        const segment *seg = &ix->segs[g];
+        rc = segment_doc_meta(seg, o->titles ? s->z : NULL, hits[i].doc - ix->base[g], &s->meta,
+                              &h->meta, s->err, sizeof s->err);
         if (rc)
             break;
         if (!(h->strings = alloc_bytes(h->meta.id_len + h->meta.title_len + 1))) {
@@ -149,7 +151,7 @@ int quarry_searcher_search(quarry_results **out, quarry_searcher *s, const char 
         if (o->snippet_bytes == 0)
             continue;
         const char *text;
-        rc = index_doc_text(ix, s->z, &h->meta, &s->text, &text, s->err, sizeof s->err);
+        rc = segment_doc_text(seg, s->z, &h->meta, &s->text, &text, s->err, sizeof s->err);
         if (!rc)
             rc = snippet_make(&h->sn, s->an, text, h->meta.text_len, root, o->snippet_bytes);
         if (!rc && !(h->snippet = alloc_strndup(text + h->sn.start, h->sn.len)))

@@ -40,14 +40,17 @@ static const char *const kinds[FORMAT_SEGMENT_FILES] = {FORMAT_KIND_DICT, FORMAT
 
 /* State of one verification. */
 typedef struct vctx {
-    const quarry_index *ix;    /* the index checked */
-    quarry_verify_report *out; /* counters and message */
-    uint32_t *doc_tf;          /* per document: sum of its terms' frequencies (deep) */
-    uint64_t *doc_slot;        /* per document: its first bit in `slots` (deep) */
-    uint64_t *slots;           /* one bit per position of every document, set when a term
-                                  occurs there: no two occurrences may share a position */
-    buf scratch;               /* an inflated meta block */
-    uint8_t *sink;             /* SINK_BYTES of inflate output, discarded */
+    const quarry_index *ix;     /* the index checked */
+    const segment *seg;         /* the segment being checked */
+    const manifest_segment *ms; /* its manifest entry */
+    strmap *ids;                /* ids of the live documents of the segments checked so far */
+    quarry_verify_report *out;  /* counters and message */
+    uint32_t *doc_tf;           /* per document: sum of its terms' frequencies (deep) */
+    uint64_t *doc_slot;         /* per document: its first bit in `slots` (deep) */
+    uint64_t *slots;            /* one bit per position of every document, set when a term
+                                   occurs there: no two occurrences may share a position */
+    buf scratch;                /* an inflated meta block */
+    uint8_t *sink;              /* SINK_BYTES of inflate output, discarded */
 } vctx;
 
 /* Fails with QUARRY_ECORRUPT: "<path of file f>: corrupt index file (<detail>)". */
@@ -64,7 +67,7 @@ static int bad(vctx *v, int f, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
-    index_file_name(v->ix, f, name, sizeof name);
+    segment_file_name(v->seg, f, name, sizeof name);
     return errmsg_set(v->out->message, sizeof v->out->message, QUARRY_ECORRUPT,
                       "%s: corrupt index file (%s)", name, detail);
 }
@@ -102,8 +105,8 @@ static double now(void)
 /* File f: size, header, footer and its CRC against the manifest; deep: the CRC recomputed. */
 static int check_file(vctx *v, int f, int deep)
 {
-    const filemap *m = &v->ix->seg.files[f];
-    const manifest_file *mf = &v->ix->man.segments[0].files[f];
+    const filemap *m = &v->seg->files[f];
+    const manifest_file *mf = &v->ms->files[f];
     if (m->size != mf->size || m->size < FORMAT_HEADER_SIZE + FORMAT_FOOTER_SIZE)
         return bad(v, f, "%zu bytes, the manifest says %llu", m->size,
                    (unsigned long long)mf->size);
@@ -118,7 +121,7 @@ static int check_file(vctx *v, int f, int deep)
         return bad(v, f, "bad footer");
     if (stored != mf->crc)
         return bad(v, f, "footer checksum %08x, the manifest says %08x", stored, mf->crc);
-    uint64_t want = f == SEG_DICT ? v->ix->seg.dict_end : f == SEG_STORE ? v->ix->seg.store_end : 0;
+    uint64_t want = f == SEG_DICT ? v->seg->dict_end : f == SEG_STORE ? v->seg->store_end : 0;
     if (tail != want)
         return bad(v, f, "footer tail %llu, expected %llu", (unsigned long long)tail,
                    (unsigned long long)want);
@@ -140,7 +143,10 @@ static int same_manifest(const manifest *a, const manifest *b)
         return 0;
     for (uint32_t i = 0; i < a->nsegments; i++) {
         const manifest_segment *x = &a->segments[i], *y = &b->segments[i];
-        if (strcmp(x->name, y->name) != 0 || x->docs != y->docs || x->tokens != y->tokens)
+        if (strcmp(x->name, y->name) != 0 || x->docs != y->docs || x->tokens != y->tokens ||
+            x->deleted != y->deleted ||
+            (x->deleted && (strcmp(x->del.suffix, y->del.suffix) != 0 ||
+                            x->del.size != y->del.size || x->del.crc != y->del.crc)))
             return 0;
         for (int f = 0; f < FORMAT_SEGMENT_FILES; f++)
             if (strcmp(x->files[f].suffix, y->files[f].suffix) != 0 ||
@@ -201,7 +207,7 @@ done:
  * terms strictly increase. (The deep walk checks every entry; this is the cheap level.) */
 static int check_dict_blocks(vctx *v)
 {
-    const segment *s = &v->ix->seg;
+    const segment *s = v->seg;
     const uint8_t *prev = NULL;
     size_t prev_len = 0;
     uint64_t prev_off = 0;
@@ -232,7 +238,7 @@ static int check_dict_blocks(vctx *v)
  * order, meta block records laid end to end from the meta area's start to the footer. */
 static int check_docs_tables(vctx *v)
 {
-    const segment *s = &v->ix->seg;
+    const segment *s = v->seg;
     const filemap *m = &s->files[SEG_DOCS];
     const uint8_t *h = m->data + FORMAT_HEADER_SIZE;
     if (h[5] || h[6] || h[7])
@@ -266,7 +272,7 @@ static int check_docs_tables(vctx *v)
 /* Store: block records laid end to end from the header to the table. */
 static int check_store_table(vctx *v)
 {
-    const segment *s = &v->ix->seg;
+    const segment *s = v->seg;
     uint64_t at = FORMAT_HEADER_SIZE;
     for (uint32_t b = 0; b < s->nblocks; b++) {
         const uint8_t *rec = s->store_table + (size_t)b * FORMAT_STORE_RECORD_SIZE;
@@ -287,8 +293,7 @@ static int check_store_table(vctx *v)
 /* Decodes term t's whole posting list, positions included, and checks it against its entry. */
 static int check_term(vctx *v, const uint8_t *t, size_t tlen, const term_info *ti, cursor *c)
 {
-    const quarry_index *ix = v->ix;
-    uint32_t ndocs = ix->seg.ndocs, nfull = ti->df / FORMAT_BLOCK;
+    uint32_t ndocs = v->seg->ndocs, nfull = ti->df / FORMAT_BLOCK;
     char tn[200];
     if (nfull) {
         size_t skip = (size_t)nfull * FORMAT_SKIP_ENTRY + 8;
@@ -303,7 +308,7 @@ static int check_term(vctx *v, const uint8_t *t, size_t tlen, const term_info *t
     uint64_t n = 0, cf = 0;
     uint32_t prev = 0, bmax = 0, bmin = UINT32_MAX, tmax = 0, tmin = UINT32_MAX;
     int rc = QUARRY_OK, in_positions = 0;
-    cursor_init(c, ix, ti);
+    cursor_init(c, v->seg, ti);
     for (; cursor_docid(c) != CURSOR_END; cursor_next(c)) {
         uint32_t d = cursor_docid(c), f = cursor_freq(c);
         if (d >= ndocs || (n > 0 && d <= prev) || n == ti->df || f == 0) {
@@ -311,7 +316,7 @@ static int check_term(vctx *v, const uint8_t *t, size_t tlen, const term_info *t
                      show(tn, sizeof tn, t, tlen), (unsigned long long)n, d, f);
             goto done;
         }
-        uint32_t dl = index_doc_length(ix, d);
+        uint32_t dl = segment_doc_length(v->seg, d);
         const uint32_t *p;
         in_positions = 1;
         if (cursor_positions(c, &p) != f) {
@@ -414,7 +419,7 @@ static int term_ok(const uint8_t *t, size_t n)
  * bodies, and every posting list checks out. */
 static int check_postings(vctx *v)
 {
-    const segment *s = &v->ix->seg;
+    const segment *s = v->seg;
     dict_iter it;
     cursor c;
     uint8_t prev[sizeof it.term];
@@ -427,7 +432,8 @@ static int check_postings(vctx *v)
         const uint8_t *t;
         size_t n;
         term_info ti;
-        int rc = index_term_next(v->ix, &it, &t, &n, &ti, v->out->message, sizeof v->out->message);
+        int rc =
+            segment_term_next(v->seg, &it, &t, &n, &ti, v->out->message, sizeof v->out->message);
         if (rc == 0)
             break;
         if (rc < 0)
@@ -473,10 +479,10 @@ static int check_postings(vctx *v)
  * the per-document tables allocated here before the postings are walked. */
 static int prepare_documents(vctx *v)
 {
-    const segment *s = &v->ix->seg;
+    const segment *s = v->seg;
     uint64_t tokens = 0;
     for (uint32_t d = 0; d < s->ndocs; d++)
-        tokens += index_doc_length(v->ix, d);
+        tokens += segment_doc_length(v->seg, d);
     if (tokens != s->tokens)
         return bad(v, SEG_DOCS, "document lengths add up to %llu, the header says %llu",
                    (unsigned long long)tokens, (unsigned long long)s->tokens);
@@ -485,6 +491,9 @@ static int prepare_documents(vctx *v)
                    (unsigned long long)tokens);
     uint64_t nbits = tokens + s->ndocs; /* a document of length n has n + 1 slots: 0..n */
     size_t n = s->ndocs ? s->ndocs : 1;
+    alloc_free(v->doc_tf); /* the previous segment's */
+    alloc_free(v->doc_slot);
+    alloc_free(v->slots);
     v->doc_tf = alloc_array(n, sizeof *v->doc_tf);
     v->doc_slot = alloc_array(n, sizeof *v->doc_slot);
     v->slots = alloc_array((size_t)(nbits / 64 + 1), sizeof *v->slots);
@@ -493,7 +502,7 @@ static int prepare_documents(vctx *v)
     uint64_t at = 0;
     for (uint32_t d = 0; d < s->ndocs; d++) {
         v->doc_slot[d] = at;
-        at += (uint64_t)index_doc_length(v->ix, d) + 1;
+        at += (uint64_t)segment_doc_length(v->seg, d) + 1;
     }
     return QUARRY_OK;
 }
@@ -501,7 +510,7 @@ static int prepare_documents(vctx *v)
 /* Every store block inflates to exactly its raw length, consuming exactly its stream. */
 static int check_store_blocks(vctx *v)
 {
-    const segment *s = &v->ix->seg;
+    const segment *s = v->seg;
     z_stream z;
     memset(&z, 0, sizeof z);
     if (inflateInit(&z) != Z_OK)
@@ -547,19 +556,14 @@ static uint32_t block_raw(const segment *s, uint32_t b)
  * inflates to one title per document. */
 static int check_documents(vctx *v)
 {
-    const segment *s = &v->ix->seg;
+    const segment *s = v->seg;
     const filemap *m = &s->files[SEG_DOCS];
-    strmap *ids = NULL;
     uint64_t tokens = 0;
     uint8_t id[FORMAT_MAX_ID];
     size_t id_len = 0;
     reader r = reader_make(NULL, 0);
     uint32_t at_block = 0, at_offset = 0; /* where the next text must start */
-    int rc = strmap_create(&ids);
-    if (rc) {
-        rc = errmsg_set(v->out->message, sizeof v->out->message, QUARRY_ENOMEM, "out of memory");
-        goto done;
-    }
+    int rc = QUARRY_OK;
     for (uint32_t doc = 0; doc < s->ndocs; doc++) {
         uint32_t g = doc / FORMAT_ID_GROUP, block, in_block, text_len;
         if (doc % FORMAT_ID_GROUP == 0) { /* check_docs_tables ordered the offsets */
@@ -610,18 +614,21 @@ static int check_documents(vctx *v)
             }
             at_offset += text_len;
         }
-        if (strmap_upsert(ids, (const char *)id, id_len, doc, NULL, &inserted)) {
+        /* A replaced document keeps its id while it waits, deleted, for a merge. */
+        inserted = 1;
+        if (!segment_deleted(s, doc) &&
+            strmap_upsert(v->ids, (const char *)id, id_len, doc, NULL, &inserted)) {
             rc =
                 errmsg_set(v->out->message, sizeof v->out->message, QUARRY_ENOMEM, "out of memory");
             goto done;
         }
         if (!inserted) {
             char tn[200];
-            rc = bad(v, SEG_DOCS, "document %u: id '%s' used twice", doc,
+            rc = bad(v, SEG_DOCS, "document %u: id '%s' used by two live documents", doc,
                      show(tn, sizeof tn, id, id_len));
             goto done;
         }
-        uint32_t len = index_doc_length(v->ix, doc);
+        uint32_t len = segment_doc_length(v->seg, doc);
         if (v->doc_tf[doc] != len) {
             rc = bad(v, SEG_DOCS,
                      "document %u: length %u, but its terms occur %u times in the postings", doc,
@@ -647,7 +654,7 @@ static int check_documents(vctx *v)
         rc = bad(v, SEG_STORE, "the documents' texts do not fill the store blocks exactly");
         goto done;
     }
-    v->out->tokens = tokens;
+    v->out->tokens += tokens;
     uint32_t nmeta = (uint32_t)(((uint64_t)s->ndocs + FORMAT_META_BLOCK - 1) / FORMAT_META_BLOCK);
     for (uint32_t k = 0; k < nmeta; k++) {
         const uint8_t *rec = s->doc_records + (size_t)k * FORMAT_META_RECORD;
@@ -686,7 +693,39 @@ static int check_documents(vctx *v)
         }
     }
 done:
-    strmap_free(ids);
+    return rc;
+}
+
+/* One segment: framing and tables; deep: every byte decoded. */
+static int check_segment(vctx *v, int deep)
+{
+    int rc = QUARRY_OK;
+    for (int f = 0; f < FORMAT_SEGMENT_FILES && !rc; f++)
+        rc = check_file(v, f, deep);
+    if (!rc && deep && v->ms->deleted) {
+        uint32_t crc =
+            (uint32_t)crc32_z(crc32(0L, Z_NULL, 0), v->seg->del.data, v->seg->del.size - 8);
+        if (crc != v->ms->del.crc)
+            rc = errmsg_set(v->out->message, sizeof v->out->message, QUARRY_ECORRUPT,
+                            "%s%s: checksum mismatch", v->seg->path, v->ms->del.suffix);
+        v->out->bytes_checked += v->seg->del.size;
+        v->out->files_checked++;
+    }
+    if (!rc)
+        rc = check_dict_blocks(v);
+    if (!rc)
+        rc = check_docs_tables(v);
+    if (!rc)
+        rc = check_store_table(v);
+    if (rc || !deep)
+        return rc;
+    rc = prepare_documents(v);
+    if (!rc)
+        rc = check_postings(v);
+    if (!rc)
+        rc = check_store_blocks(v);
+    if (!rc)
+        rc = check_documents(v);
     return rc;
 }
 
@@ -702,36 +741,21 @@ int quarry_index_verify(quarry_verify_report *out, const quarry_index *ix, int d
     v.out = out;
     if (!ix || ix->rc)
         return errmsg_set(out->message, sizeof out->message, QUARRY_ERROR, "the index is not open");
-    int rc = QUARRY_OK;
-    for (int f = 0; f < FORMAT_SEGMENT_FILES && !rc; f++)
-        rc = check_file(&v, f, deep);
-    if (!rc && deep)
-        rc = check_manifest(&v);
-    if (!rc)
-        rc = check_dict_blocks(&v);
-    if (!rc)
-        rc = check_docs_tables(&v);
-    if (!rc)
-        rc = check_store_table(&v);
-    if (rc || !deep)
-        goto done;
-    v.sink = alloc_bytes(SINK_BYTES);
-    if (!v.sink) {
+    int rc = deep ? check_manifest(&v) : QUARRY_OK;
+    if (!rc && deep && !(v.sink = alloc_bytes(SINK_BYTES)))
         rc = errmsg_set(out->message, sizeof out->message, QUARRY_ENOMEM, "out of memory");
-        goto done;
+    if (!rc && strmap_create(&v.ids))
+        rc = errmsg_set(out->message, sizeof out->message, QUARRY_ENOMEM, "out of memory");
+    for (uint32_t i = 0; !rc && i < ix->nsegs; i++) {
+        v.seg = &ix->segs[i];
+        v.ms = &ix->man.segments[i];
+        rc = check_segment(&v, deep);
     }
-    rc = prepare_documents(&v);
-    if (!rc)
-        rc = check_postings(&v);
-    if (!rc)
-        rc = check_store_blocks(&v);
-    if (!rc)
-        rc = check_documents(&v);
-done:
     alloc_free(v.doc_tf);
     alloc_free(v.doc_slot);
     alloc_free(v.slots);
     alloc_free(v.sink);
+    strmap_free(v.ids);
     buf_free(&v.scratch);
     out->seconds = now() - t0;
     if (!rc)

@@ -64,8 +64,11 @@ typedef struct quarry_results quarry_results;
 typedef struct quarry_index_info {
     uint32_t format_version; /* on-disk format version of the index */
     uint64_t generation;     /* commit generation (increases with every commit) */
-    uint64_t docs;           /* documents */
-    uint64_t terms;          /* distinct terms */
+    uint64_t docs;           /* documents (live: not deleted) */
+    uint64_t deleted;        /* documents deleted or replaced, until a merge drops them */
+    uint32_t segments;       /* segments of the commit */
+    uint64_t terms;          /* distinct terms: exact with one segment; with several, those
+                                of the segment with the most (a lower bound) */
     uint64_t tokens;         /* sum of document lengths, in tokens */
     uint64_t index_bytes;    /* bytes of all files of the commit */
     const char *language;    /* stemmer language recorded at index time ("none" if none);

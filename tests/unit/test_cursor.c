@@ -428,7 +428,7 @@ static term_info lookup(const rterm *t)
     term_info ti;
     char err[256];
     memset(&ti, 0, sizeof ti);
-    int rc = index_lookup(fx.ix, t->name, strlen(t->name), &ti, err, sizeof err);
+    int rc = segment_lookup(&fx.ix->segs[0], t->name, strlen(t->name), &ti, err, sizeof err);
     if (rc != 1)
         fail_msg("lookup %s: %d %s", t->name, rc, err);
     return ti;
@@ -734,10 +734,10 @@ static void read_positions_sane(cursor *c)
 static int walk_next(const quarry_index *ix, const term_info *ti, int with_pos, uint32_t *visited)
 {
     cursor c;
-    cursor_init(&c, ix, ti);
+    cursor_init(&c, &ix->segs[0], ti);
     uint32_t n = 0, prev = 0;
     int any = 0;
-    check_sane(&c, ix->seg.ndocs, &prev, &any, 0);
+    check_sane(&c, ix->segs[0].ndocs, &prev, &any, 0);
     while (cursor_docid(&c) != CURSOR_END) {
         assert_true(n <= ti->df);
         if (with_pos) {
@@ -747,7 +747,7 @@ static int walk_next(const quarry_index *ix, const term_info *ti, int with_pos, 
         }
         n++;
         cursor_next(&c);
-        check_sane(&c, ix->seg.ndocs, &prev, &any, 0);
+        check_sane(&c, ix->segs[0].ndocs, &prev, &any, 0);
     }
     int rc = c.rc;
     expect_end(&c, rc);
@@ -761,10 +761,10 @@ static int walk_next(const quarry_index *ix, const term_info *ti, int with_pos, 
  * position reads; returns the rc. Works on any data. */
 static int walk_geq(const quarry_index *ix, const term_info *ti, uint64_t seed)
 {
-    uint32_t ndocs = ix->seg.ndocs;
+    uint32_t ndocs = ix->segs[0].ndocs;
     rng_seed(seed);
     cursor c;
-    cursor_init(&c, ix, ti);
+    cursor_init(&c, &ix->segs[0], ti);
     uint32_t prev = 0;
     int any = 0;
     check_sane(&c, ndocs, &prev, &any, 0);
@@ -819,10 +819,11 @@ static void expect_corrupt(const term_info *ti, int with_pos, const char *what, 
 static void test_reference(void **state)
 {
     (void)state;
-    assert_int_equal(fx.ix->seg.ndocs, NDOCS);
+    assert_int_equal(fx.ix->segs[0].ndocs, NDOCS);
     for (uint32_t d = 0; d < NDOCS; d++)
-        if (index_doc_length(fx.ix, d) != fx.lengths[d])
-            fail_msg("doc %u: length %u, want %u", d, index_doc_length(fx.ix, d), fx.lengths[d]);
+        if (segment_doc_length(&fx.ix->segs[0], d) != fx.lengths[d])
+            fail_msg("doc %u: length %u, want %u", d, segment_doc_length(&fx.ix->segs[0], d),
+                     fx.lengths[d]);
     assert_true(fx.lengths[LONG_DOC] > 20000);
     /* The shapes the tests rely on. */
     assert_int_equal(fx.terms[T_1].tfs[0], 300);
@@ -853,8 +854,8 @@ static void test_term_info(void **state)
     for (size_t k = 0; k < sizeof absent / sizeof absent[0]; k++) {
         term_info ti;
         char err[256];
-        assert_int_equal(index_lookup(fx.ix, absent[k], strlen(absent[k]), &ti, err, sizeof err),
-                         0);
+        assert_int_equal(
+            segment_lookup(&fx.ix->segs[0], absent[k], strlen(absent[k]), &ti, err, sizeof err), 0);
     }
     /* A few by hand: the tf-300 documents, and documents holding the term once. */
     assert_int_equal(lookup(&fx.terms[T_129]).max_tf, 300);
@@ -931,7 +932,7 @@ static void test_next_all(void **state)
         /* mode 0: no positions; 1: all; 2: every third document; 3: odd blocks only. */
         for (int mode = 0; mode < 4; mode++) {
             cursor c;
-            cursor_init(&c, fx.ix, &ti);
+            cursor_init(&c, &fx.ix->segs[0], &ti);
             for (uint32_t i = 0; i < t->df; i++) {
                 int check =
                     mode == 1 || (mode == 2 && i % 3 == 2) || (mode == 3 && (i / BLOCK) % 2 == 1);
@@ -950,7 +951,7 @@ static void test_empty(void **state)
     term_info ti;
     memset(&ti, 0, sizeof ti);
     cursor c;
-    cursor_init(&c, fx.ix, &ti);
+    cursor_init(&c, &fx.ix->segs[0], &ti);
     expect_end(&c, QUARRY_OK);
     cursor_free(&c);
     cursor_free(&c); /* twice is harmless */
@@ -962,7 +963,7 @@ static void geq_case(const rterm *t, const term_info *ti, uint32_t from, uint32_
                      int by_next, int check_pos)
 {
     cursor c;
-    cursor_init(&c, fx.ix, ti);
+    cursor_init(&c, &fx.ix->segs[0], ti);
     if (by_next)
         for (uint32_t i = 0; i < from; i++)
             cursor_next(&c);
@@ -1052,7 +1053,7 @@ static void test_next_geq(void **state)
 
         /* A chain of next_geq over one cursor, to every 37th docid and the between-values. */
         cursor c;
-        cursor_init(&c, fx.ix, &ti);
+        cursor_init(&c, &fx.ix->segs[0], &ti);
         for (uint32_t i = 0; i < df; i += 37) {
             uint32_t target = t->docs[i];
             if (i % 2 && i > 0 && t->docs[i - 1] + 1 < target)
@@ -1078,7 +1079,7 @@ static void test_lazy_positions(void **state)
     term_info ti = lookup(t);
     uint32_t nfull = t->df / BLOCK, tail = nfull * BLOCK;
     cursor c;
-    cursor_init(&c, fx.ix, &ti);
+    cursor_init(&c, &fx.ix->segs[0], &ti);
     /* Into block 5, skipping 0..4 undecoded. */
     cursor_next_geq(&c, t->docs[5 * BLOCK + 17]);
     expect_at(&c, t, 5 * BLOCK + 17, 1);
@@ -1105,7 +1106,7 @@ static void test_lazy_positions(void **state)
     cursor_free(&c);
 
     /* Positions of the last document of every block only, reached by next. */
-    cursor_init(&c, fx.ix, &ti);
+    cursor_init(&c, &fx.ix->segs[0], &ti);
     for (uint32_t i = 0; i < t->df; i++) {
         expect_at(&c, t, i, i % BLOCK == 127 || i == t->df - 1);
         cursor_next(&c);
@@ -1119,7 +1120,7 @@ static void test_lazy_positions(void **state)
         const rterm *u = &fx.terms[which[w]];
         term_info ui = lookup(u);
         uint32_t i = u->df == 1 ? 0 : which[w] == T_129 ? 128 : BLOCK;
-        cursor_init(&c, fx.ix, &ui);
+        cursor_init(&c, &fx.ix->segs[0], &ui);
         cursor_next_geq(&c, u->docs[i]);
         expect_at(&c, u, i, 1);
         assert_int_equal(cursor_freq(&c), 300);
@@ -1132,7 +1133,7 @@ static void test_lazy_positions(void **state)
         term_info nopos = lookup(u);
         nopos.pos = NULL;
         nopos.pos_len = 0;
-        cursor_init(&c, fx.ix, &nopos);
+        cursor_init(&c, &fx.ix->segs[0], &nopos);
         for (uint32_t i = 0; i < u->df; i += 1 + i % 50) {
             cursor_next_geq(&c, u->docs[i]);
             expect_at(&c, u, i, 0);
@@ -1153,7 +1154,7 @@ static void test_random_ops(void **state)
         term_info ti = lookup(t);
         for (int round = 0; round < 6; round++) {
             cursor c;
-            cursor_init(&c, fx.ix, &ti);
+            cursor_init(&c, &fx.ix->segs[0], &ti);
             uint32_t i = 0, target;
             while (i < t->df) {
                 expect_at(&c, t, i, 0);
@@ -1260,7 +1261,7 @@ static void test_tail_base_beyond_ndocs(void **state)
                 if (targets[g] <= bases[v] || (nfull > 1 && targets[g] < NDOCS))
                     continue;
                 cursor c;
-                cursor_init(&c, fx.ix, &a.ti);
+                cursor_init(&c, &fx.ix->segs[0], &a.ti);
                 assert_int_equal(c.rc, QUARRY_OK);
                 cursor_next_geq(&c, targets[g]);
                 if (cursor_docid(&c) != CURSOR_END)
@@ -1388,7 +1389,7 @@ static void test_truncation(void **state)
                          ti.post_len);
             /* Straight to the last posting. */
             cursor c;
-            cursor_init(&c, fx.ix, &a.ti);
+            cursor_init(&c, &fx.ix->segs[0], &a.ti);
             cursor_next_geq(&c, t->docs[t->df - 1]);
             expect_end(&c, QUARRY_ECORRUPT);
             cursor_free(&c);
@@ -1405,7 +1406,7 @@ static void test_truncation(void **state)
             assert_int_equal(n, t->df);
             /* Straight to the last posting, then its positions. */
             cursor c;
-            cursor_init(&c, fx.ix, &a.ti);
+            cursor_init(&c, &fx.ix->segs[0], &a.ti);
             cursor_next_geq(&c, t->docs[t->df - 1]);
             expect_at(&c, t, t->df - 1, 0);
             const uint32_t *p = NULL;
@@ -1498,7 +1499,7 @@ static void test_position_offsets(void **state)
             expect_corrupt(&a.ti, 1, "position width", (long)w);
             /* Positions asked only in later blocks: block 0's chunk is never decoded. */
             cursor c;
-            cursor_init(&c, fx.ix, &a.ti);
+            cursor_init(&c, &fx.ix->segs[0], &a.ti);
             cursor_next_geq(&c, fx.terms[terms[m]].docs[BLOCK]);
             expect_at(&c, &fx.terms[terms[m]], BLOCK, 1);
             cursor_free(&c);
@@ -1522,7 +1523,7 @@ static void test_freq_beyond_length(void **state)
             uint32_t n;
             /* Docids and freqs are fine without positions. */
             cursor c;
-            cursor_init(&c, fx.ix, &a.ti);
+            cursor_init(&c, &fx.ix->segs[0], &a.ti);
             for (uint32_t k = 0; k < t->df; k++) {
                 assert_int_equal(cursor_docid(&c), l.docs[k]);
                 assert_int_equal(cursor_freq(&c), l.freqs[k]);
@@ -1532,7 +1533,7 @@ static void test_freq_beyond_length(void **state)
             cursor_free(&c);
             if (extra == 0) { /* tf == length: positions 0 .. len - 1 */
                 assert_int_equal(walk_next(fx.ix, &a.ti, 1, &n), QUARRY_OK);
-                cursor_init(&c, fx.ix, &a.ti);
+                cursor_init(&c, &fx.ix->segs[0], &a.ti);
                 cursor_next_geq(&c, d);
                 const uint32_t *p = NULL;
                 assert_int_equal(cursor_positions(&c, &p), len);
@@ -1546,7 +1547,7 @@ static void test_freq_beyond_length(void **state)
                 uint32_t first = i / BLOCK * BLOCK;
                 if (first + 1 < t->df) {
                     uint32_t other = i == first ? i + 1 : i - 1;
-                    cursor_init(&c, fx.ix, &a.ti);
+                    cursor_init(&c, &fx.ix->segs[0], &a.ti);
                     cursor_next_geq(&c, t->docs[other]);
                     assert_int_equal(cursor_docid(&c), t->docs[other]);
                     const uint32_t *p = NULL;
@@ -1555,7 +1556,7 @@ static void test_freq_beyond_length(void **state)
                     cursor_free(&c);
                 }
                 /* Asked only in other blocks: fine. */
-                cursor_init(&c, fx.ix, &a.ti);
+                cursor_init(&c, &fx.ix->segs[0], &a.ti);
                 for (uint32_t k = 0; k < t->df; k++) {
                     if (k / BLOCK != i / BLOCK)
                         expect_at(&c, t, k, k % 5 == 0);
@@ -1677,8 +1678,8 @@ static void test_bad_docids(void **state)
 static void test_wide_gaps(void **state)
 {
     (void)state;
-    quarry_index big = *fx.ix;
-    big.seg.ndocs = UINT32_MAX - 1;
+    segment big = fx.ix->segs[0];
+    big.ndocs = UINT32_MAX - 1;
     plist l = plist_alloc(258, 258 * 7);
     l.ngaps = 0;
     uint32_t d = 0;
@@ -1740,7 +1741,7 @@ static void test_position_overflow(void **state)
         l.gaps[first + cases[k].r] = cases[k].g;
         area a = encode_v1(&l, 1);
         cursor c;
-        cursor_init(&c, fx.ix, &a.ti);
+        cursor_init(&c, &fx.ix->segs[0], &a.ti);
         cursor_next_geq(&c, t->docs[128]);
         expect_at(&c, t, 128, 0);
         const uint32_t *p = NULL;
@@ -1798,10 +1799,10 @@ static void test_every_tail_length(void **state)
         char word[16];
         int n = snprintf(word, sizeof word, "a%u", k);
         term_info ti;
-        assert_int_equal(index_lookup(ix, word, (size_t)n, &ti, err, sizeof err), 1);
+        assert_int_equal(segment_lookup(&ix->segs[0], word, (size_t)n, &ti, err, sizeof err), 1);
         assert_int_equal(ti.df, k);
         cursor c;
-        cursor_init(&c, ix, &ti);
+        cursor_init(&c, &ix->segs[0], &ti);
         for (unsigned d = 0; d < k; d++) {
             assert_int_equal(cursor_docid(&c), d);
             assert_int_equal(cursor_freq(&c), 1);
@@ -1814,7 +1815,7 @@ static void test_every_tail_length(void **state)
         assert_int_equal(c.rc, QUARRY_OK);
         cursor_free(&c);
         /* next_geq straight to the last document, and past it. */
-        cursor_init(&c, ix, &ti);
+        cursor_init(&c, &ix->segs[0], &ti);
         cursor_next_geq(&c, k - 1);
         assert_int_equal(cursor_docid(&c), k - 1);
         cursor_next_geq(&c, k);

@@ -819,7 +819,9 @@ static void test_info(void **state)
     fixture *fx = *state;
     quarry_index_info in;
     assert_int_equal(quarry_index_get_info(&in, fx->ix), QUARRY_OK);
-    assert_int_equal(in.format_version, 2);
+    assert_int_equal(in.format_version, 3);
+    assert_int_equal(in.segments, 1);
+    assert_int_equal(in.deleted, 0);
     assert_int_equal(in.generation, 1);
     assert_int_equal(in.docs, NSAMPLE);
     assert_string_equal(in.language, "english");

@@ -1,10 +1,10 @@
 /*
- * test_golden.c: an index written by format version 2 (tests/data/golden-v2/, built once from
+ * test_golden.c: an index written by format version 3 (tests/data/golden-v3/, built once from
  * data/sample-news with quarry-index) must keep opening and answering exactly as recorded in
- * tests/data/golden-v2.expected, so that any change to the on-disk format, the analysis or
+ * tests/data/golden-v3.expected, so that any change to the on-disk format, the analysis or
  * the scoring shows up here and is made deliberately (with a new version and a new golden
  * index). QUARRY_GOLDEN_UPDATE=1 rewrites the expected file from the current answers instead.
- * The index of the previous version (tests/data/golden-v1/) must be refused with
+ * The index of the previous version (tests/data/golden-v2/) must be refused with
  * QUARRY_EVERSION and a message that says to rebuild it.
  */
 #include <stdarg.h>
@@ -19,9 +19,9 @@
 
 #include "quarry/quarry.h"
 
-#define GOLDEN_DIR QUARRY_TEST_DATA_DIR "/golden-v2"
-#define EXPECTED   QUARRY_TEST_DATA_DIR "/golden-v2.expected"
-#define OLD_DIR    QUARRY_TEST_DATA_DIR "/golden-v1"
+#define GOLDEN_DIR QUARRY_TEST_DATA_DIR "/golden-v3"
+#define EXPECTED   QUARRY_TEST_DATA_DIR "/golden-v3.expected"
+#define OLD_DIR    QUARRY_TEST_DATA_DIR "/golden-v2"
 
 /* The queries recorded: words, phrases, boolean operators, accents, stems. */
 static const char *const queries[] = {
@@ -68,7 +68,7 @@ static void test_golden(void **state)
         fail_msg("cannot open the golden index: %s", quarry_index_errmsg(ix));
     quarry_index_info in;
     assert_int_equal(quarry_index_get_info(&in, ix), QUARRY_OK);
-    assert_int_equal(in.format_version, 2);
+    assert_int_equal(in.format_version, 3);
     assert_int_equal(in.docs, 5);
     assert_string_equal(in.language, "english");
     assert_int_equal(quarry_searcher_create(&s, ix), QUARRY_OK);
@@ -100,7 +100,7 @@ static void test_old_version(void **state)
     (void)state;
     quarry_index *ix = NULL;
     assert_int_equal(quarry_index_open(&ix, OLD_DIR), QUARRY_EVERSION);
-    assert_non_null(strstr(quarry_index_errmsg(ix), "version 1"));
+    assert_non_null(strstr(quarry_index_errmsg(ix), "version 2"));
     assert_non_null(strstr(quarry_index_errmsg(ix), "rebuild"));
     quarry_index_close(ix);
 }

@@ -114,6 +114,12 @@ static void fill_segment(manifest_segment *s, const char *name, uint32_t seed)
         s->files[j].size = ((uint64_t)(seed + 1) << 20) * (uint64_t)(j + 1) + 3;
         s->files[j].crc = 0x9E3779B9u * (seed + 1) + (uint32_t)j;
     }
+    if (seed % 2) { /* odd seeds: some documents deleted */
+        s->deleted = seed;
+        snprintf(s->del.suffix, sizeof s->del.suffix, ".%u" FORMAT_SUFFIX_DELETIONS, seed + 40);
+        s->del.size = 40 + seed;
+        s->del.crc = 0xC0FFEEu + seed;
+    }
 }
 
 static void assert_manifest_equal(const manifest *a, const manifest *b)
@@ -130,6 +136,12 @@ static void assert_manifest_equal(const manifest *a, const manifest *b)
             assert_string_equal(x->files[j].suffix, y->files[j].suffix);
             assert_int_equal(x->files[j].size, y->files[j].size);
             assert_int_equal(x->files[j].crc, y->files[j].crc);
+        }
+        assert_int_equal(x->deleted, y->deleted);
+        if (x->deleted) {
+            assert_string_equal(x->del.suffix, y->del.suffix);
+            assert_int_equal(x->del.size, y->del.size);
+            assert_int_equal(x->del.crc, y->del.crc);
         }
     }
 }
@@ -193,6 +205,12 @@ static void body_of(buf *b, const manifest *m)
             buf_put_u64(b, s->files[j].size);
             buf_put_u32(b, s->files[j].crc);
         }
+        buf_put_u32(b, s->deleted);
+        if (s->deleted) {
+            buf_put_str(b, s->del.suffix, strlen(s->del.suffix));
+            buf_put_u64(b, s->del.size);
+            buf_put_u32(b, s->del.crc);
+        }
     }
     assert_int_equal(b->rc, QUARRY_OK);
 }
@@ -237,7 +255,7 @@ static void test_roundtrip(void **state)
     fill_segment(&segs[0], "seg_7", 7);
     fill_segment(&segs[1], longname, 8);
     fill_segment(&segs[2], "x", 9);
-    segs[2].docs = UINT32_MAX;
+    segs[2].docs = (uint32_t)(FORMAT_MAX_DOCS - segs[0].docs - segs[1].docs); /* the limit */
     segs[2].tokens = UINT64_MAX;
     segs[2].files[4].size = UINT64_MAX;
     segs[2].files[4].crc = UINT32_MAX;
@@ -411,6 +429,11 @@ static void test_bad_fields(void **state)
         "suffixes out of order",
         "too many segments",
         "segment missing",
+        "more deleted than documents",
+        "deletion file suffix without .del",
+        "'/' in deletion file suffix",
+        "two segments of one name",
+        "more documents than docids",
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         fill_segment(&seg, "seg_1", 1);
@@ -448,6 +471,20 @@ static void test_bad_fields(void **state)
             nseg = 1000000;
         if (c == 10)
             emit_segs = 0;
+        uint32_t deleted = 0;
+        const char *del_suffix = ".3.del";
+        if (c == 11)
+            deleted = seg.docs + 1;
+        if (c == 12)
+            deleted = 1, del_suffix = ".3.dl";
+        if (c == 13)
+            deleted = 1, del_suffix = "./3.del";
+        if (c == 14)
+            nseg = emit_segs = 2;
+        if (c == 15) {
+            nseg = emit_segs = 2;
+            seg.docs = (uint32_t)(FORMAT_MAX_DOCS / 2 + 1);
+        }
 
         buf_put_u64(&body, 1);
         buf_put_str(&body, lang, lang_len);
@@ -466,6 +503,14 @@ static void test_bad_fields(void **state)
                 buf_put_u64(&body, 1);
                 buf_put_u32(&body, 2);
             }
+            buf_put_u32(&body, deleted);
+            if (deleted) {
+                buf_put_str(&body, del_suffix, strlen(del_suffix));
+                buf_put_u64(&body, 1);
+                buf_put_u32(&body, 2);
+            }
+            if (c == 15 && i == 0)
+                strcpy(seg.name, "seg_2"); /* two names, too many documents */
         }
         frame(&file, FORMAT_VERSION, body.data, body.len);
         spit(dir, file.data, file.len);

@@ -404,7 +404,7 @@ static void test_sound(void **state)
     /* The skip entry of "saturate"'s first block (which holds document 7) is saturated. */
     term_info ti;
     char err[512];
-    assert_int_equal(index_lookup(ix, "satur", 5, &ti, err, sizeof err), 1);
+    assert_int_equal(segment_lookup(&ix->segs[0], "satur", 5, &ti, err, sizeof err), 1);
     assert_int_equal(ti.df, 199); /* documents 0..199 but 13, which has no text */
     assert_int_equal(ti.max_tf, BIG_TF + 1);
     assert_int_equal(ti.post[12] | ti.post[13] << 8, 65535);
@@ -644,13 +644,13 @@ static void test_targeted(void **state)
     assert_int_equal(quarry_index_open(&ix, fx->work), QUARRY_OK);
     term_info sat, com;
     char err[512], msg[QUARRY_VERIFY_MESSAGE_CAP];
-    assert_int_equal(index_lookup(ix, "satur", 5, &sat, err, sizeof err), 1);
-    assert_int_equal(index_lookup(ix, "common", 6, &com, err, sizeof err), 1);
-    size_t sat_at = (size_t)(sat.post - ix->seg.files[SEG_POST].data);
-    size_t com_at = (size_t)(com.post - ix->seg.files[SEG_POST].data);
-    uint32_t width = ix->seg.len_width;
-    size_t lengths_at = (size_t)(ix->seg.lengths - ix->seg.files[SEG_DOCS].data);
-    uint64_t tokens = ix->seg.tokens;
+    assert_int_equal(segment_lookup(&ix->segs[0], "satur", 5, &sat, err, sizeof err), 1);
+    assert_int_equal(segment_lookup(&ix->segs[0], "common", 6, &com, err, sizeof err), 1);
+    size_t sat_at = (size_t)(sat.post - ix->segs[0].files[SEG_POST].data);
+    size_t com_at = (size_t)(com.post - ix->segs[0].files[SEG_POST].data);
+    uint32_t width = ix->segs[0].len_width;
+    size_t lengths_at = (size_t)(ix->segs[0].lengths - ix->segs[0].files[SEG_DOCS].data);
+    uint64_t tokens = ix->segs[0].tokens;
     quarry_index_close(ix);
 
     size_t size = fx->files[post].size;

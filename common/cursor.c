@@ -12,14 +12,14 @@
  * entries, and a block's positions may not outnumber its documents' lengths. A violation ends
  * the cursor with rc = QUARRY_ECORRUPT.
  */
-#include "internal.h"
+#include "cursor.h"
 
 #include <string.h>
 
-#include "common/alloc.h"
-#include "common/bitpack.h"
-#include "common/pfor.h"
-#include "common/reader.h"
+#include "alloc.h"
+#include "bitpack.h"
+#include "pfor.h"
+#include "reader.h"
 
 /* Ends the cursor on corrupt data. */
 static void bad(cursor *c)
@@ -168,7 +168,7 @@ static void tail_impacts(cursor *c)
     c->max_tf = 0;
     c->min_dl = UINT32_MAX;
     for (uint32_t k = 0; k < c->n; k++) {
-        uint32_t dl = index_doc_length(c->ix, c->docs[k]);
+        uint32_t dl = segment_doc_length(c->seg, c->docs[k]);
         if (c->freqs[k] > c->max_tf)
             c->max_tf = c->freqs[k];
         if (dl < c->min_dl)
@@ -176,15 +176,15 @@ static void tail_impacts(cursor *c)
     }
 }
 
-void cursor_init(cursor *c, const quarry_index *ix, const term_info *ti)
+void cursor_init(cursor *c, const segment *seg, const term_info *ti)
 {
     memset(c, 0, sizeof *c);
-    c->ix = ix;
+    c->seg = seg;
     c->area = ti->post;
     c->area_len = ti->post_len;
     c->pos_area = ti->pos;
     c->pos_len = ti->pos_len;
-    c->ndocs = ix->seg.ndocs;
+    c->ndocs = seg->ndocs;
     c->df = ti->df;
     c->nfull = ti->df / BITPACK_BLOCK;
     c->max_tf = ti->max_tf;
@@ -310,7 +310,7 @@ static int load_positions(cursor *c)
     for (uint32_t k = 0; k < c->n; k++) {
         /* A document cannot hold more occurrences than words: this bounds the memory a
          * corrupt frequency could ask for. */
-        if (c->freqs[k] > index_doc_length(c->ix, c->docs[k]))
+        if (c->freqs[k] > segment_doc_length(c->seg, c->docs[k]))
             goto corrupt;
         c->posstart[k] = (uint32_t)total;
         total += c->freqs[k];
