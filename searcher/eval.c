@@ -427,17 +427,17 @@ void accum_free(accum *a)
 }
 
 /* Evaluates root over segment i of ix into the heap t, adding the matches seen to *total.
- * idf: the leaves' weights; exhaustive: score every match; *pruned is set when a pruning
- * strategy ran (which may skip matches once the heap is full). */
+ * tt: the query's terms in every segment; exhaustive: score every match; *pruned is set when a
+ * pruning strategy ran (which may skip matches once the heap is full). */
 static int eval_segment(const quarry_index *ix, uint32_t i, const qnode *root, const bm25 *p,
-                        const double *idf, int exhaustive, accum *acc, topk *t, uint64_t *total,
+                        const term_table *tt, int exhaustive, accum *acc, topk *t, uint64_t *total,
                         int *pruned, char *err, size_t cap)
 {
     const segment *seg = &ix->segs[i];
     uint32_t base = ix->base[i];
     scorer *s = NULL;
     void *mem = NULL;
-    int rc = scorer_build(&s, seg, root, p, idf, err, cap);
+    int rc = scorer_build(&s, seg, root, p, tt->idf, tt->ti + (size_t)i * tt->nterms, err, cap);
     if (rc)
         return rc;
     size_t n = s->nmust > s->nshould ? s->nmust : s->nshould;
@@ -503,14 +503,14 @@ int eval_top_k(const quarry_index *ix, const qnode *root, const bm25 *p, size_t 
     *total = 0;
     *total_exact = 1;
     int exhaustive = count || k == 0, pruned = 0;
-    double *idf = alloc_array(query_leaves(root), sizeof *idf);
-    if (!idf)
-        return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
-    /* Segments in docid order, one heap: the threshold reached in one prunes the next. */
-    int rc = index_leaf_idf(ix, root, p, idf, err, cap);
+    term_table tt;
+    /* Segments in docid order, one heap: the threshold reached in one prunes the next. A
+     * segment holding none of the terms has no match. */
+    int rc = index_terms(&tt, ix, root, p, err, cap);
     for (uint32_t i = 0; !rc && i < ix->nsegs; i++)
-        rc = eval_segment(ix, i, root, p, idf, exhaustive, acc, &t, total, &pruned, err, cap);
-    alloc_free(idf);
+        if (tt.any[i])
+            rc = eval_segment(ix, i, root, p, &tt, exhaustive, acc, &t, total, &pruned, err, cap);
+    term_table_free(&tt);
     if (rc)
         return rc;
     /* Pruned: the count is exact only if the threshold never rose (nothing was skipped). */

@@ -163,34 +163,58 @@ int index_df(const quarry_index *ix, const char *term, size_t len, uint64_t *df,
     return QUARRY_OK;
 }
 
-/* Fills idf from *at on for the leaves of n, depth-first. */
-static int leaf_idf(const quarry_index *ix, const qnode *n, const bm25 *p, double *idf,
-                    size_t *at, char *err, size_t cap)
+/* Looks up the terms of the leaves of n, depth-first, from leaf *leaf and term *term on. */
+static int lookup_leaves(term_table *t, const quarry_index *ix, const qnode *n, const bm25 *p,
+                         size_t *leaf, size_t *term, char *err, size_t cap)
 {
     if (n->kind == Q_BOOL) {
         for (size_t i = 0; i < n->nkids; i++) {
-            int rc = leaf_idf(ix, n->kids[i], p, idf, at, err, cap);
+            int rc = lookup_leaves(t, ix, n->kids[i], p, leaf, term, err, cap);
             if (rc)
                 return rc;
         }
         return QUARRY_OK;
     }
     double w = 0;
-    for (size_t i = 0; i < n->nterms; i++) {
-        uint64_t df;
-        int rc = index_df(ix, n->terms[i], n->lens[i], &df, err, cap);
-        if (rc)
-            return rc;
+    for (size_t i = 0; i < n->nterms; i++, (*term)++) {
+        uint64_t df = 0;
+        for (uint32_t g = 0; g < ix->nsegs; g++) {
+            term_info *ti = &t->ti[g * t->nterms + *term];
+            int found = segment_lookup(&ix->segs[g], n->terms[i], n->lens[i], ti, err, cap);
+            if (found < 0)
+                return found;
+            if (found) {
+                df += ti->df;
+                t->any[g] = 1;
+            } else {
+                memset(ti, 0, sizeof *ti);
+            }
+        }
         if (df)
             w += bm25_idf(p, (double)df);
     }
-    idf[(*at)++] = w;
+    t->idf[(*leaf)++] = w;
     return QUARRY_OK;
 }
 
-int index_leaf_idf(const quarry_index *ix, const qnode *root, const bm25 *p, double *idf,
-                   char *err, size_t cap)
+int index_terms(term_table *t, const quarry_index *ix, const qnode *root, const bm25 *p, char *err,
+                size_t cap)
 {
-    size_t at = 0;
-    return leaf_idf(ix, root, p, idf, &at, err, cap);
+    memset(t, 0, sizeof *t);
+    query_count(root, &t->nleaves, &t->nterms);
+    t->idf = alloc_array(t->nleaves ? t->nleaves : 1, sizeof *t->idf);
+    t->ti = alloc_array((size_t)ix->nsegs * t->nterms + 1, sizeof *t->ti);
+    t->any = alloc_array((size_t)ix->nsegs + 1, 1);
+    if (!t->idf || !t->ti || !t->any)
+        return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
+    size_t leaf = 0, term = 0;
+    return lookup_leaves(t, ix, root, p, &leaf, &term, err, cap);
+}
+
+void term_table_free(term_table *t)
+{
+    alloc_free(t->idf);
+    alloc_free(t->ti);
+    alloc_free(t->any);
+    memset(t, 0, sizeof *t);
 }

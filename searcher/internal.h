@@ -146,24 +146,37 @@ typedef struct scorer {
 /*
  * Builds the scorers of the tree `root` over segment `seg` (p must outlive them), each
  * positioned on its first match. idf[] holds the weight of each term and phrase node of the
- * tree, in depth-first order (index_leaf_idf), taken from the whole index's statistics so that
- * every segment scores alike. Returns QUARRY_OK, QUARRY_ECORRUPT or QUARRY_ENOMEM (message in
- * err).
+ * tree and ti[] the segment's postings of each of their terms (df 0: absent), both in
+ * depth-first order, as index_terms finds them. Returns QUARRY_OK or QUARRY_ENOMEM (message
+ * in err).
  */
 int scorer_build(scorer **out, const segment *seg, const qnode *root, const bm25 *p,
-                 const double *idf, char *err, size_t cap);
+                 const double *idf, const term_info *ti, char *err, size_t cap);
+
+/* A query's terms looked up once in every segment of an index. */
+typedef struct term_table {
+    size_t nleaves; /* term and phrase nodes of the tree */
+    size_t nterms;  /* terms of those nodes (a phrase has several) */
+    double *idf;    /* nleaves weights, depth-first: from the document frequencies summed over
+                       the segments (a phrase weighs the sum of its words' idfs; a word in no
+                       segment weighs 0), so that every segment scores alike */
+    term_info *ti;  /* nsegs * nterms: ti[g * nterms + t] is term t in segment g (df 0 when
+                       absent) */
+    uint8_t *any;   /* nsegs flags: the segment holds at least one of the terms */
+} term_table;
 
 /*
- * Fills idf[0..) with the weight of each term and phrase node of `root` in depth-first order
- * (a phrase weighs the sum of its words' idfs; a word found in no segment weighs 0), from the
- * document frequencies summed over ix's segments. idf has room for query_leaves(root)
- * entries. Returns QUARRY_OK or QUARRY_ECORRUPT (message in err).
+ * Looks the terms of `root` up in every segment of ix and fills *t. Returns QUARRY_OK,
+ * QUARRY_ECORRUPT or QUARRY_ENOMEM (message in err); free *t with term_table_free either way.
  */
-int index_leaf_idf(const quarry_index *ix, const qnode *root, const bm25 *p, double *idf, char *err,
-                   size_t cap);
+int index_terms(term_table *t, const quarry_index *ix, const qnode *root, const bm25 *p, char *err,
+                size_t cap);
 
-/* Number of term and phrase nodes of a tree. */
-size_t query_leaves(const qnode *root);
+/* Frees the arrays of t. Safe on a zeroed table. */
+void term_table_free(term_table *t);
+
+/* Numbers of term and phrase nodes (*leaves) and of their terms (*terms) in a tree. */
+void query_count(const qnode *root, size_t *leaves, size_t *terms);
 
 /* Frees a tree of scorers. NULL is a no-op. */
 void scorer_free(scorer *s);

@@ -336,12 +336,13 @@ int query_parse(qnode **out, analyzer *an, const char *q, size_t len, int defaul
     return QUARRY_OK;
 }
 
-size_t query_leaves(const qnode *root)
+void query_count(const qnode *root, size_t *leaves, size_t *terms)
 {
-    if (root->kind != Q_BOOL)
-        return 1;
-    size_t n = 0;
+    if (root->kind != Q_BOOL) {
+        (*leaves)++;
+        *terms += root->nterms;
+        return;
+    }
     for (size_t i = 0; i < root->nkids; i++)
-        n += query_leaves(root->kids[i]);
-    return n;
+        query_count(root->kids[i], leaves, terms);
 }

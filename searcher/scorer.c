@@ -71,13 +71,15 @@ int scorer_rc(const scorer *s)
 }
 
 typedef struct buildctx {
-    const segment *seg; /* segment searched */
-    const bm25 *p;      /* scoring parameters */
-    const double *idf;  /* weights of the leaves, depth-first */
-    size_t leaf;        /* leaves built so far */
-    char *err;          /* message buffer */
-    size_t cap;         /* its size */
-    int rc;             /* sticky error */
+    const segment *seg;  /* segment searched */
+    const bm25 *p;       /* scoring parameters */
+    const double *idf;   /* weights of the leaves, depth-first */
+    const term_info *ti; /* the segment's postings of the leaves' terms, depth-first */
+    size_t leaf;         /* leaves built so far */
+    size_t term;         /* leaf terms built so far */
+    char *err;           /* message buffer */
+    size_t cap;          /* its size */
+    int rc;              /* sticky error */
 } buildctx;
 
 static void seek(scorer *s, uint32_t target, double floor);
@@ -114,18 +116,10 @@ static scorer *build_leaf(buildctx *e, const qnode *n)
     int missing = 0;
     uint32_t max_tf = UINT32_MAX, min_dl = 0;
     for (size_t i = 0; i < n->nterms; i++) {
-        term_info ti;
-        int found = segment_lookup(e->seg, n->terms[i], n->lens[i], &ti, e->err, e->cap);
-        if (found < 0) {
-            e->rc = found;
-            scorer_free(s);
-            return NULL;
-        }
-        if (!found) {
-            memset(&ti, 0, sizeof ti);
+        const term_info *ti = &e->ti[e->term++];
+        if (ti->df == 0)
             missing = 1;
-        }
-        cursor_init(&s->curs[i], e->seg, &ti);
+        cursor_init(&s->curs[i], e->seg, ti);
         s->order[i] = (uint32_t)i;
         /* A phrase occurs in a document at most as often as its rarest word there, and the
          * document is at least as long as the longest of the shortest documents. */
@@ -203,9 +197,9 @@ static scorer *build(buildctx *e, const qnode *n)
 }
 
 int scorer_build(scorer **out, const segment *seg, const qnode *root, const bm25 *p,
-                 const double *idf, char *err, size_t cap)
+                 const double *idf, const term_info *ti, char *err, size_t cap)
 {
-    buildctx e = {seg, p, idf, 0, err, cap, QUARRY_OK};
+    buildctx e = {seg, p, idf, ti, 0, 0, err, cap, QUARRY_OK};
     *out = build(&e, root);
     return *out ? QUARRY_OK : e.rc;
 }
