@@ -38,6 +38,12 @@
  * internal document id (earlier indexed document) first. The top k is exact: the same hits
  * and scores as scoring every matching document, although documents that cannot enter the
  * top k are skipped (block-max dynamic pruning; see quarry_search_options.count).
+ *
+ * An index is a set of segments (one per flush or merge of the writer, quarry/writer.h); a
+ * search covers them all, with N, n and avgdl taken over all of them, so scores do not depend
+ * on how the documents are split into segments. Deleted and replaced documents are never
+ * returned or counted, but, as in Lucene, they still count in N, n and avgdl until a merge
+ * rewrites their segment (docs/FORMAT.md, "Segments and document numbers").
  */
 #ifndef QUARRY_SEARCH_H
 #define QUARRY_SEARCH_H
