@@ -171,7 +171,8 @@ typedef struct quarry_span {
 
 /* One hit. Every pointer is borrowed from the results and valid until they are freed. */
 typedef struct quarry_hit {
-    uint32_t docid;           /* internal document number (order of indexing) */
+    uint32_t docid;           /* internal document number (order of indexing; valid for the
+                                 opened commit only: merges renumber documents) */
     double score;             /* BM25 score */
     const char *id;           /* external id (not NUL-terminated) */
     size_t id_len;            /* bytes in id */

@@ -91,3 +91,29 @@ int testutil_reap(int pid)
     assert_int_equal(r, pid);
     return status;
 }
+
+void testutil_doc_text(char *dst, size_t cap, uint32_t i)
+{
+    static const char *const words[] = {"embassy",   "caracas",  "oil",    "sanctions", "the",
+                                        "reopening", "minister", "talks",  "delcy",     "rodriguez",
+                                        "venezuela", "exports",  "tanker", "port",      "crude",
+                                        "diplomat",  "envoy",    "accord", "vote",      "senate"};
+    uint64_t x = 0x9E3779B97F4A7C15ull * (i + 1);
+    size_t o = 0;
+    uint32_t n = 5 + (uint32_t)(x % 60) + (i % 37 == 0 ? 400 : 0);
+    dst[0] = '\0';
+    for (uint32_t k = 0; k < n && o + 32 < cap; k++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint32_t r = (uint32_t)(x % 1000);
+        uint32_t w = r < 300 ? 4 : r < 500 ? r % 4 : r % 20; /* "the" and a few others lead */
+        if (i % 37 == 0 && k % 3 == 0)
+            w = 0; /* many occurrences in one document */
+        o += (size_t)snprintf(dst + o, cap - o, "%s%s", k ? " " : "", words[w]);
+        if (k % 11 == 5 && o + 40 < cap)
+            o += (size_t)snprintf(dst + o, cap - o, " word%u", i % 97); /* rarer terms */
+    }
+    if (i % 50 == 7 && o + 20 < cap)
+        snprintf(dst + o, cap - o, " unique%u", i); /* a term of one document only */
+}

@@ -28,4 +28,11 @@ uint32_t testutil_fix_crc(uint8_t *data, size_t size);
 /* Waits for child process pid (retrying on EINTR) and returns its wait status. */
 int testutil_reap(int pid);
 
+/* Writes the text of synthetic document i (NUL-terminated, at most cap bytes): Zipf-like
+ * words of a news vocabulary, repeated pairs (phrases), short and long documents, one word
+ * repeated hundreds of times in every 37th document, a rarer word per document class and a
+ * word of its own in every 50th document (i = 7, 57, ...). The same i always gives the same
+ * text. */
+void testutil_doc_text(char *dst, size_t cap, uint32_t i);
+
 #endif
