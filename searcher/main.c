@@ -556,10 +556,11 @@ int main(int argc, char **argv)
     if (info) {
         quarry_index_info in;
         quarry_index_get_info(&in, ix);
-        printf("format version %u, generation %llu, %llu documents, %llu terms, %llu tokens, "
-               "%llu bytes, language %s\n",
+        printf("format version %u, generation %llu, %llu documents, %llu deleted, %u segments, "
+               "%llu terms%s, %llu tokens, %llu bytes, language %s\n",
                in.format_version, (unsigned long long)in.generation, (unsigned long long)in.docs,
-               (unsigned long long)in.terms, (unsigned long long)in.tokens,
+               (unsigned long long)in.deleted, in.segments, (unsigned long long)in.terms,
+               in.segments > 1 ? " (largest segment)" : "", (unsigned long long)in.tokens,
                (unsigned long long)in.index_bytes, in.language);
         status = 0;
         goto done;
