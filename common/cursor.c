@@ -14,6 +14,7 @@
  */
 #include "cursor.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -178,7 +179,7 @@ static void tail_impacts(cursor *c)
 
 void cursor_init(cursor *c, const segment *seg, const term_info *ti)
 {
-    memset(c, 0, sizeof *c);
+    memset(c, 0, offsetof(cursor, posstart));
     c->seg = seg;
     c->area = ti->post;
     c->area_len = ti->post_len;

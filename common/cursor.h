@@ -46,10 +46,12 @@ typedef struct cursor {
     uint64_t pos_done[2];    /* documents of the block whose gaps were made positions */
     uint32_t *positions;     /* the block's positions, document after document */
     size_t poscap;           /* entries allocated */
-    uint32_t posstart[129];  /* index in positions of each document's first position */
-    uint32_t docs[128];      /* docids of the loaded block */
-    uint32_t freqs[128];     /* their frequencies */
     int rc;                  /* QUARRY_OK, QUARRY_ECORRUPT or QUARRY_ENOMEM */
+    /* The arrays last: cursor_init clears the fields above only (the arrays are written
+     * before they are read), as a query opens a cursor per term and segment. */
+    uint32_t posstart[129]; /* index in positions of each document's first position */
+    uint32_t docs[128];     /* docids of the loaded block */
+    uint32_t freqs[128];    /* their frequencies */
 } cursor;
 
 /* Positions the cursor on the first posting of `ti` (or END if it is empty). */

@@ -63,6 +63,18 @@ static int map_checked(filemap *m, const char *name, const manifest_file *mf, co
     return QUARRY_OK;
 }
 
+/* The first 8 bytes of t[0..len) as a big-endian integer, zero-padded: integers compare as
+ * the terms' prefixes do (terms hold no zero byte, so the padding sorts a prefix first). */
+static uint64_t term_key(const uint8_t *t, size_t len)
+{
+    uint64_t k = 0;
+    for (size_t i = 0; i < 8; i++)
+        k = k << 8 | (i < len ? t[i] : 0);
+    return k;
+}
+
+static int block_first(const segment *s, uint32_t b, const uint8_t **t, size_t *len);
+
 /* Locates the dictionary's block table. */
 static int open_dict(segment *s, uint64_t tail, char *err, size_t cap)
 {
@@ -78,6 +90,16 @@ static int open_dict(segment *s, uint64_t tail, char *err, size_t cap)
         return segment_corrupt(s, SEG_DICT, "table size", err, cap);
     s->dict_blocks = t + 8;
     s->dict_end = (size_t)tail;
+    if (!(s->block_keys =
+              alloc_array(s->dict_nblocks ? s->dict_nblocks : 1, sizeof *s->block_keys)))
+        return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
+    for (uint32_t b = 0; b < s->dict_nblocks; b++) {
+        const uint8_t *first;
+        size_t len;
+        if (block_first(s, b, &first, &len))
+            return segment_corrupt(s, SEG_DICT, "term block", err, cap);
+        s->block_keys[b] = term_key(first, len);
+    }
     return QUARRY_OK;
 }
 
@@ -188,6 +210,7 @@ void segment_close(segment *s)
     for (int f = 0; f < FORMAT_SEGMENT_FILES; f++)
         filemap_close(&s->files[f]);
     filemap_close(&s->del);
+    alloc_free(s->block_keys);
     alloc_free(s->path);
     memset(s, 0, sizeof *s);
 }
@@ -226,36 +249,88 @@ static int compare(const uint8_t *a, size_t alen, const char *b, size_t blen)
 int segment_lookup(const segment *s, const char *term, size_t len, term_info *out, char *err,
                    size_t cap)
 {
-    /* The last block whose first term is <= term. */
+    /* The last block whose first term is <= term: on the keys, reading the file only for
+     * blocks whose first term shares the key's 8 bytes. */
+    uint64_t key = term_key((const uint8_t *)term, len);
     uint32_t lo = 0, hi = s->dict_nblocks;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        const uint8_t *t;
-        size_t tlen;
-        if (block_first(s, mid, &t, &tlen))
-            return segment_corrupt(s, SEG_DICT, "term block", err, cap);
-        if (compare(t, tlen, term, len) <= 0)
+        int c;
+        if (s->block_keys[mid] != key) {
+            c = s->block_keys[mid] < key ? -1 : 1;
+        } else {
+            const uint8_t *t;
+            size_t tlen;
+            if (block_first(s, mid, &t, &tlen))
+                return segment_corrupt(s, SEG_DICT, "term block", err, cap);
+            c = compare(t, tlen, term, len);
+        }
+        if (c <= 0)
             lo = mid + 1;
         else
             hi = mid;
     }
     if (lo == 0)
         return 0;
-    /* Then scan that block's entries (at most FORMAT_DICT_BLOCK) with the iterator. */
-    dict_iter it;
-    memset(&it, 0, sizeof it);
-    it.block = lo - 1;
-    it.index = it.block * FORMAT_DICT_BLOCK;
-    it.off = (size_t)load_u64le(s->dict_blocks + (size_t)it.block * 8);
-    for (uint32_t k = 0; k < FORMAT_DICT_BLOCK; k++) {
-        const uint8_t *t;
-        size_t tlen;
-        int rc = segment_term_next(s, &it, &t, &tlen, out, err, cap);
-        if (rc <= 0)
-            return rc;
-        int c = compare(t, tlen, term, len);
-        if (c >= 0)
-            return c == 0;
+    /* Then scan that block's entries (at most FORMAT_DICT_BLOCK), comparing through the
+     * front coding: with m the bytes the previous entry shares with the term sought (which
+     * it precedes), an entry sharing more than m bytes with its predecessor precedes the term
+     * too, one sharing fewer follows it, and only one sharing exactly m needs its suffix
+     * compared. Fields are checked as segment_term_next checks them, in full for the match. */
+    uint32_t b = lo - 1;
+    size_t at = (size_t)load_u64le(s->dict_blocks + (size_t)b * 8);
+    if (at < FORMAT_HEADER_SIZE || at >= s->dict_end)
+        return segment_corrupt(s, SEG_DICT, "term block", err, cap);
+    const uint8_t *q = (const uint8_t *)term;
+    size_t m = 0, prev_len = 0;
+    uint64_t post_off = 0, pos_off = 0;
+    reader r = reader_make(s->files[SEG_DICT].data + at, s->dict_end - at);
+    uint32_t entries = s->nterms - b * FORMAT_DICT_BLOCK;
+    if (entries > FORMAT_DICT_BLOCK)
+        entries = FORMAT_DICT_BLOCK;
+    for (uint32_t k = 0; k < entries; k++) {
+        uint64_t shared, df, cfx, pl, ql, max_tf = 0, min_dl = 0;
+        const uint8_t *suffix;
+        size_t slen;
+        if (reader_vbyte(&r, &shared) || shared > prev_len || (k == 0 && shared != 0) ||
+            reader_str(&r, &suffix, &slen) || slen > 255 - shared ||
+            (k == 0 && (reader_vbyte(&r, &post_off) || reader_vbyte(&r, &pos_off))) ||
+            reader_vbyte(&r, &df) || reader_vbyte(&r, &cfx) || reader_vbyte(&r, &pl) ||
+            reader_vbyte(&r, &ql) ||
+            (df >= FORMAT_BLOCK && (reader_vbyte(&r, &max_tf) || reader_vbyte(&r, &min_dl))) ||
+            pl > s->files[SEG_POST].size || ql > s->files[SEG_POS].size)
+            return segment_corrupt(s, SEG_DICT, "term entry", err, cap);
+        prev_len = (size_t)shared + slen;
+        int c = 0; /* the entry's term against the term sought */
+        if (shared > m) {
+            c = -1;
+        } else if (shared < m) {
+            return 0; /* it, and every later entry, follows the term */
+        } else {
+            size_t n = slen < len - m ? slen : len - m, i = 0;
+            while (i < n && suffix[i] == q[m + i])
+                i++;
+            m += i;
+            c = i < n ? (suffix[i] < q[m] ? -1 : 1) : (slen > n) - (len - (m - i) > n);
+        }
+        if (c > 0)
+            return 0;
+        if (c == 0) {
+            if (df == 0 || df > s->ndocs || cfx > UINT64_MAX - df ||
+                (df >= FORMAT_BLOCK && max_tf == 0) || max_tf > UINT32_MAX || min_dl > UINT32_MAX ||
+                range(s, SEG_POST, post_off, pl, &out->post) ||
+                range(s, SEG_POS, pos_off, ql, &out->pos))
+                return segment_corrupt(s, SEG_DICT, "term entry", err, cap);
+            out->df = (uint32_t)df;
+            out->cf = df + cfx;
+            out->max_tf = (uint32_t)max_tf;
+            out->min_dl = (uint32_t)min_dl;
+            out->post_len = (size_t)pl;
+            out->pos_len = (size_t)ql;
+            return 1;
+        }
+        post_off += pl; /* at most 32 lengths, each bounded by its file's size: no overflow */
+        pos_off += ql;
     }
     return 0;
 }

@@ -57,6 +57,9 @@ typedef struct segment {
     const uint8_t *deleted;              /* its bitmap (bit d: document d deleted), or NULL */
     uint32_t ndeleted;                   /* documents marked in it */
     const uint8_t *dict_blocks;          /* nblocks u64 offsets of the dictionary's blocks */
+    uint64_t *block_keys;                /* first 8 bytes of each block's first term, big-endian
+                                            and zero-padded: lookups binary-search this dense
+                                            array, touching the file only on equal keys */
     uint32_t dict_nblocks;               /* front-coded blocks */
     uint32_t nterms;                     /* terms in the dictionary */
     size_t dict_end;                     /* end of the entry area (= block table start - 8) */

@@ -99,7 +99,8 @@ static void sort_order(uint32_t *order, size_t n, const cursor *curs)
 static scorer *build_leaf(buildctx *e, const qnode *n)
 {
     scorer *s = alloc_array(1, sizeof *s);
-    if (!s || !(s->curs = alloc_array(n->nterms, sizeof *s->curs)) ||
+    /* The cursors are not cleared here: cursor_init sets every field read before a write. */
+    if (!s || !(s->curs = alloc_bytes(n->nterms * sizeof *s->curs)) ||
         !(s->order = alloc_array(n->nterms, sizeof *s->order))) {
         if (s)
             alloc_free(s->curs);

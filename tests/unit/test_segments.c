@@ -24,6 +24,7 @@
 #include "common/fileio.h"
 #include "common/format.h"
 #include "common/manifest.h"
+#include "common/segment.h"
 #include "quarry/quarry.h"
 #include "testutil.h"
 
@@ -33,9 +34,17 @@ static const uint32_t cuts[4] = {0, 200, 450, NDOCS}; /* the three slices */
 static char root[256], whole[300], multi[300];
 
 static const char *const queries[] = {
-    "embassy",           "the",          "oil sanctions",        "\"embassy reopening\"",
-    "+caracas +oil",     "crude -tanker", "unique57 OR unique7", "\"the the\"",
-    "word3 word50 envoy", "delcy AND (rodriguez OR venezuela)",    "zzzz",
+    "embassy",
+    "the",
+    "oil sanctions",
+    "\"embassy reopening\"",
+    "+caracas +oil",
+    "crude -tanker",
+    "unique57 OR unique7",
+    "\"the the\"",
+    "word3 word50 envoy",
+    "delcy AND (rodriguez OR venezuela)",
+    "zzzz",
 };
 
 static void build(const char *dir, uint32_t from, uint32_t to)
@@ -262,8 +271,7 @@ static void test_deletions(void **state)
     quarry_searcher *s = NULL;
     assert_int_equal(quarry_searcher_create(&s, ix), QUARRY_OK);
     quarry_explanation *x = NULL;
-    assert_int_equal(quarry_searcher_explain(&x, s, "the", 3, NULL, cuts[1] + 1),
-                     QUARRY_ENOTFOUND);
+    assert_int_equal(quarry_searcher_explain(&x, s, "the", 3, NULL, cuts[1] + 1), QUARRY_ENOTFOUND);
     assert_non_null(strstr(quarry_searcher_errmsg(s), "deleted"));
     quarry_explanation_free(x);
     quarry_searcher_free(s);
@@ -316,10 +324,98 @@ static void test_deletions(void **state)
     manifest_free(&m);
 }
 
+/* Terms of a dictionary, in order, for membership tests. */
+typedef struct vocab {
+    char (*t)[256]; /* NUL-terminated terms */
+    size_t n;
+} vocab;
+
+static int in_vocab(const vocab *v, const char *t)
+{
+    size_t lo = 0, hi = v->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(v->t[mid], t); /* byte order: terms hold no NUL */
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* segment_lookup finds every term of the dictionary walk with the same postings, and finds
+ * exactly the neighbours (a byte less, more, changed) that are terms themselves: the lookup's
+ * front-coded comparison against the plain walk. */
+static void test_lookup(void **state)
+{
+    (void)state;
+    quarry_index *ix = NULL;
+    assert_int_equal(quarry_index_open(&ix, multi), QUARRY_OK);
+    char err[512];
+    for (uint32_t g = 0; g < 3; g++) {
+        /* The segment's terms, walked. */
+        const segment *seg = NULL;
+        segment opened;
+        manifest m;
+        assert_int_equal(manifest_read(&m, multi, err, sizeof err), QUARRY_OK);
+        assert_int_equal(segment_open(&opened, multi, &m.segments[g], err, sizeof err), QUARRY_OK);
+        seg = &opened;
+        vocab v = {calloc(seg->nterms + 1, 256), 0};
+        assert_non_null(v.t);
+        dict_iter it;
+        memset(&it, 0, sizeof it);
+        const uint8_t *t;
+        size_t len;
+        term_info ti;
+        while (segment_term_next(seg, &it, &t, &len, &ti, err, sizeof err) == 1) {
+            memcpy(v.t[v.n], t, len);
+            v.t[v.n++][len] = '\0';
+            term_info got;
+            assert_int_equal(segment_lookup(seg, (const char *)t, len, &got, err, sizeof err), 1);
+            assert_true(got.post == ti.post && got.pos == ti.pos && got.df == ti.df &&
+                        got.cf == ti.cf && got.post_len == ti.post_len &&
+                        got.pos_len == ti.pos_len && got.max_tf == ti.max_tf &&
+                        got.min_dl == ti.min_dl);
+        }
+        assert_int_equal(v.n, seg->nterms);
+        for (size_t i = 0; i < v.n; i++) {
+            char x[260];
+            size_t n = strlen(v.t[i]);
+            for (int variant = 0; variant < 6; variant++) {
+                memcpy(x, v.t[i], n + 1);
+                if (variant == 0 && n > 1)
+                    x[n - 1] = '\0';
+                if (variant == 1)
+                    strcat(x, "0");
+                if (variant == 2)
+                    strcat(x, "zz");
+                if (variant == 3)
+                    x[n - 1] = (char)(x[n - 1] + 1);
+                if (variant == 4 && x[n - 1] > '0')
+                    x[n - 1] = (char)(x[n - 1] - 1);
+                if (variant == 5)
+                    x[0] = (char)(x[0] + 1);
+                term_info got;
+                int found = segment_lookup(seg, x, strlen(x), &got, err, sizeof err);
+                if (found != in_vocab(&v, x))
+                    fail_msg("segment %u: lookup of '%s' gave %d", g, x, found);
+            }
+        }
+        free(v.t);
+        segment_close(&opened);
+        manifest_free(&m);
+    }
+    quarry_index_close(ix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_segments_equal_one),
+        cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_deletions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
