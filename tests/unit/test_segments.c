@@ -33,9 +33,17 @@ static const uint32_t cuts[4] = {0, 200, 450, NDOCS}; /* the three slices */
 static char root[256], whole[300], multi[300];
 
 static const char *const queries[] = {
-    "embassy",           "the",          "oil sanctions",        "\"embassy reopening\"",
-    "+caracas +oil",     "crude -tanker", "unique57 OR unique7", "\"the the\"",
-    "word3 word50 envoy", "delcy AND (rodriguez OR venezuela)",    "zzzz",
+    "embassy",
+    "the",
+    "oil sanctions",
+    "\"embassy reopening\"",
+    "+caracas +oil",
+    "crude -tanker",
+    "unique57 OR unique7",
+    "\"the the\"",
+    "word3 word50 envoy",
+    "delcy AND (rodriguez OR venezuela)",
+    "zzzz",
 };
 
 static void build(const char *dir, uint32_t from, uint32_t to)
@@ -125,7 +133,7 @@ static int setup(void **state)
         snprintf(segs[s].name, sizeof segs[s].name, "seg_5_%d", s + 1);
         for (int f = 0; f < FORMAT_SEGMENT_FILES; f++) {
             char from[1536], to[1536];
-            snprintf(from, sizeof from, "%s/seg_1%s", part, manifest_suffixes[f]);
+            snprintf(from, sizeof from, "%s/seg_1_0%s", part, manifest_suffixes[f]);
             snprintf(to, sizeof to, "%s/%s%s", multi, segs[s].name, manifest_suffixes[f]);
             copy_file(from, to);
         }
@@ -262,8 +270,7 @@ static void test_deletions(void **state)
     quarry_searcher *s = NULL;
     assert_int_equal(quarry_searcher_create(&s, ix), QUARRY_OK);
     quarry_explanation *x = NULL;
-    assert_int_equal(quarry_searcher_explain(&x, s, "the", 3, NULL, cuts[1] + 1),
-                     QUARRY_ENOTFOUND);
+    assert_int_equal(quarry_searcher_explain(&x, s, "the", 3, NULL, cuts[1] + 1), QUARRY_ENOTFOUND);
     assert_non_null(strstr(quarry_searcher_errmsg(s), "deleted"));
     quarry_explanation_free(x);
     quarry_searcher_free(s);
