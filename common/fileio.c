@@ -18,8 +18,6 @@
 #include "format.h"
 #include "quarry/error.h"
 
-#define FILEW_BUF (1u << 20)
-
 char *path_join(const char *dir, const char *name)
 {
     size_t a = strlen(dir), b = strlen(name);
@@ -40,7 +38,7 @@ int filew_open(filew *f, const char *path)
     size_t n = strlen(path);
     f->path = alloc_strndup(path, n);
     f->tmp = alloc_bytes(n + 5);
-    f->wbuf = alloc_bytes(FILEW_BUF);
+    f->wbuf = alloc_bytes(FILEW_BUFFER);
     if (!f->path || !f->tmp || !f->wbuf) {
         f->rc = errmsg_set(f->err, sizeof f->err, QUARRY_ENOMEM, "out of memory");
         return f->rc;
@@ -78,13 +76,13 @@ void filew_write(filew *f, const void *p, size_t n)
     f->crc = (uint32_t)crc32_z(f->crc, s, n);
     f->size += n;
     while (n && !f->rc) {
-        size_t room = FILEW_BUF - f->wlen;
+        size_t room = FILEW_BUFFER - f->wlen;
         size_t take = n < room ? n : room;
         memcpy(f->wbuf + f->wlen, s, take);
         f->wlen += take;
         s += take;
         n -= take;
-        if (f->wlen == FILEW_BUF)
+        if (f->wlen == FILEW_BUFFER)
             flush(f);
     }
 }

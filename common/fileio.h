@@ -10,6 +10,9 @@
 
 #include "errmsg.h"
 
+/* Bytes of a filew's write buffer (memory budgets count it). */
+#define FILEW_BUFFER (1u << 20)
+
 /*
  * A file being written as `<path>.tmp` and renamed to `<path>` by filew_commit. Writes are
  * buffered; the CRC-32 of everything written is kept. Sticky error: after a failure every

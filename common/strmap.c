@@ -170,6 +170,14 @@ int strmap_get(const strmap *m, const char *key, size_t len, uint32_t *value)
     return 1;
 }
 
+uint32_t *strmap_find(strmap *m, const char *key, size_t len)
+{
+    if (len > UINT32_MAX)
+        return NULL;
+    slot *s = &m->slots[probe(m, key, len, strmap_hash(key, len))];
+    return s->key ? &s->value : NULL;
+}
+
 /* Doubles the table. Returns QUARRY_OK or QUARRY_ENOMEM (the map is unchanged). */
 static int grow(strmap *m)
 {
@@ -272,4 +280,25 @@ void strmap_clear(strmap *m)
 size_t strmap_memory(const strmap *m)
 {
     return sizeof *m + (m->mask + 1) * sizeof *m->slots + m->arena_bytes;
+}
+
+size_t strmap_growth(const strmap *m, size_t keys, size_t key_bytes)
+{
+    /* Each doubling allocates the new table while the old one is held; the table the map
+     * starts from is already in strmap_memory, the intermediate ones are not. */
+    size_t slots = m->mask + 1, size = m->size, peak = 0, held = 0;
+    while (size + keys > slots / 2) {
+        size_t bytes = 2 * slots * sizeof(slot);
+        if (held + bytes > peak)
+            peak = held + bytes;
+        held = bytes;
+        slots *= 2;
+    }
+    size_t arena = 0;
+    if (key_bytes > 0) {
+        size_t room = m->arena ? m->arena->cap - m->arena->used : 0;
+        if (key_bytes > room)
+            arena = (key_bytes / CHUNK_BYTES + 2) * (sizeof(chunk) + CHUNK_BYTES);
+    }
+    return peak + arena;
 }

@@ -20,6 +20,10 @@ void strmap_free(strmap *m);
 /* Looks key[0..len) up. Returns 1 and sets *value if present, else 0. */
 int strmap_get(const strmap *m, const char *key, size_t len, uint32_t *value);
 
+/* Looks key[0..len) up. Returns a pointer to its value, which the caller may change (valid
+ * until the next insert), or NULL if absent. */
+uint32_t *strmap_find(strmap *m, const char *key, size_t len);
+
 /*
  * Finds key or inserts it with `value` (an existing key keeps its value). *slot_value receives
  * a pointer to the stored value (valid until the next insert), *inserted 1 if the key was new;
@@ -37,6 +41,14 @@ void strmap_clear(strmap *m);
 
 /* Bytes of memory held (table and key arena). */
 size_t strmap_memory(const strmap *m);
+
+/*
+ * Bytes the map may allocate, beyond strmap_memory, while `keys` more keys of `key_bytes`
+ * bytes in all are inserted: the larger tables it doubles into (while a table is rehashed the
+ * old one is still held, so the peak is counted) and the arena chunks for the keys. An upper
+ * bound for memory budgets; 0 when no insertion would allocate.
+ */
+size_t strmap_growth(const strmap *m, size_t keys, size_t key_bytes);
 
 /* The 64-bit hash used for keys (exposed for tests and for callers hashing the same keys).
  * The same on every platform: it reads bytes, not host-order words. */

@@ -266,6 +266,29 @@ int tokenizer_run(const char *text, size_t len, uint32_t first_pos, tok_emit_fn 
     return rc;
 }
 
+void tokenizer_bound(const char *text, size_t len, size_t *words, size_t *folded)
+{
+    const uint8_t *p = (const uint8_t *)text;
+    size_t w = 0, f = 0;
+    int in_run = 0; /* the previous byte is an ASCII letter or digit */
+    for (size_t i = 0; i < len; i++) {
+        uint8_t b = ascii_fold[p[i]];
+        if (b >= '0') {
+            w += !in_run;
+            f++;
+            in_run = 1;
+        } else {
+            if (b == B_HIGH) {
+                w += p[i] >= 0xC0; /* a lead byte: a character that may start a word */
+                f += FOLD_GROWTH;
+            }
+            in_run = 0;
+        }
+    }
+    *words = w;
+    *folded = f;
+}
+
 int utf8_valid(const char *text, size_t len)
 {
     const uint8_t *p = (const uint8_t *)text;

@@ -61,6 +61,19 @@ typedef int (*tok_emit_fn)(void *ctx, const tok_token *t);
 int tokenizer_run(const char *text, size_t len, uint32_t first_pos, tok_emit_fn emit, void *ctx,
                   uint32_t *next_pos);
 
+/*
+ * Upper bounds, from one pass over the bytes, of what tokenizer_run finds in text[0..len):
+ * *words receives a bound of the number of words, *folded of the bytes of their folded forms
+ * (each word is at most TOKENIZER_MAX_TERM). For memory budgets: a word starts at an ASCII
+ * letter or digit that follows no other, or at a non-ASCII character; an ASCII letter or digit
+ * folds to one byte, a non-ASCII byte to at most FOLD_GROWTH bytes.
+ */
+void tokenizer_bound(const char *text, size_t len, size_t *words, size_t *folded);
+
+/* Bytes of folded UTF-8 that one byte of non-ASCII input may become at most (U+FDFA, 3
+ * bytes, folds to 18 code points, of which letters take 2 bytes each). */
+#define FOLD_GROWTH 24
+
 /* Returns 1 if text[0..len) is valid UTF-8 (no overlongs, surrogates or values > U+10FFFF). */
 int utf8_valid(const char *text, size_t len);
 

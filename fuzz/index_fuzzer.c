@@ -14,9 +14,10 @@
  *   +-------+-------------------------------------+----------+-----+-------+
  *
  * The five lengths are cut to the bytes that remain; .store takes whatever is left. The files
- * are written as MANIFEST and seg_1.{dict,post,pos,docs,store}. Flags:
+ * are written as MANIFEST and seg_1_0.{dict,post,pos,docs,store} (the names quarry-index gives
+ * the one segment of a first commit). Flags:
  *   bit 0  synthesize the MANIFEST instead of using the given one: generation 1, language
- *          "english", one segment "seg_1" whose document and token counts are read from the
+ *          "english", one segment "seg_1_0" whose document and token counts are read from the
  *          given .docs header and whose file sizes and CRCs are those of the given files. This
  *          lets mutations change the segment files' lengths and still reach their parsers.
  *   bit 1  (without bit 0) recompute the given MANIFEST's CRC-32, so that mutations of the
@@ -42,10 +43,14 @@
 #define NFILES              (1 + FORMAT_SEGMENT_FILES) /* MANIFEST then the segment's files */
 #define MAX_DOCS_READ       64                         /* documents read back per input */
 
-static const char *const file_names[NFILES] = {
-    FORMAT_MANIFEST_NAME,           "seg_1" FORMAT_SUFFIX_DICT,
-    "seg_1" FORMAT_SUFFIX_POSTINGS, "seg_1" FORMAT_SUFFIX_POSITIONS,
-    "seg_1" FORMAT_SUFFIX_DOCS,     "seg_1" FORMAT_SUFFIX_STORE};
+#define SEG_NAME "seg_1_0"
+
+static const char *const file_names[NFILES] = {FORMAT_MANIFEST_NAME,
+                                               SEG_NAME FORMAT_SUFFIX_DICT,
+                                               SEG_NAME FORMAT_SUFFIX_POSTINGS,
+                                               SEG_NAME FORMAT_SUFFIX_POSITIONS,
+                                               SEG_NAME FORMAT_SUFFIX_DOCS,
+                                               SEG_NAME FORMAT_SUFFIX_STORE};
 
 /* Queries over the words of the seed documents (see make_index_seed.sh). */
 static const char *const queries[] = {
@@ -73,7 +78,7 @@ static void synth_manifest(buf *b, const uint8_t *const f[NFILES], const size_t 
     buf_put_u64(b, 1); /* generation */
     buf_put_str(b, "english", 7);
     buf_put_u32(b, 1); /* segments */
-    buf_put_str(b, "seg_1", 5);
+    buf_put_str(b, SEG_NAME, sizeof SEG_NAME - 1);
     const uint8_t *docs = f[1 + SEG_DOCS];
     size_t docs_len = n[1 + SEG_DOCS];
     int has_header = docs_len >= FORMAT_HEADER_SIZE + FORMAT_DOCS_HEADER_SIZE;
@@ -81,7 +86,7 @@ static void synth_manifest(buf *b, const uint8_t *const f[NFILES], const size_t 
     buf_put_u64(b, has_header ? load_u64le(docs + FORMAT_HEADER_SIZE + 8) : 0);
     buf_put_u32(b, FORMAT_SEGMENT_FILES);
     for (int i = 0; i < FORMAT_SEGMENT_FILES; i++) {
-        const char *suffix = file_names[1 + i] + 5; /* after "seg_1" */
+        const char *suffix = file_names[1 + i] + sizeof SEG_NAME - 1;
         buf_put_str(b, suffix, strlen(suffix));
         buf_put_u64(b, n[1 + i]);
         buf_put_u32(b, n[1 + i] >= 8 ? load_u32le(f[1 + i] + n[1 + i] - 8) : 0);

@@ -24,7 +24,7 @@ mkdir "$tmp/docs"
 printf 'Alpha\nThe quick brown fox jumps over the lazy dog.\n' >"$tmp/docs/a.txt"
 printf 'Beta\nA lazy dog sleeps; the fox runs away, quick quick.\n' >"$tmp/docs/b.txt"
 printf 'Gamma\nCaf\303\251 in Z\303\274rich: a dog, a fox and a cat.\n' >"$tmp/docs/c.txt"
-"$qi" -q "$tmp/idx" "$tmp/docs"
+"$qi" -q -j 1 "$tmp/idx" "$tmp/docs"
 
 # u32le N: N as 4 little-endian bytes.
 u32le() {
@@ -39,7 +39,7 @@ size() {
     echo $(($(wc -c <"$1")))
 }
 
-segfiles="seg_1.dict seg_1.post seg_1.pos seg_1.docs seg_1.store"
+segfiles="seg_1_0.dict seg_1_0.post seg_1_0.pos seg_1_0.docs seg_1_0.store"
 for f in MANIFEST $segfiles; do
     [ -f "$tmp/idx/$f" ] || {
         echo "$0: $tmp/idx/$f missing: has the index layout changed?" >&2
@@ -51,7 +51,7 @@ done
 container() {
     printf "\\$(printf '%03o' "$1")"
     if [ "$2" = yes ]; then u32le "$(size "$tmp/idx/MANIFEST")"; else u32le 0; fi
-    for f in seg_1.dict seg_1.post seg_1.pos seg_1.docs; do
+    for f in seg_1_0.dict seg_1_0.post seg_1_0.pos seg_1_0.docs; do
         u32le "$(size "$tmp/idx/$f")"
     done
     if [ "$2" = yes ]; then cat "$tmp/idx/MANIFEST"; fi

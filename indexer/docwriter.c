@@ -31,6 +31,11 @@
 #define STORE_LEVEL 1
 #define META_LEVEL  6
 
+/* What libdeflate 1.14 allocates for a compressor of level 1 and of level 6 (its hash tables
+ * and match finder; measured), for memory budgets. */
+#define STORE_COMPRESSOR_BYTES (205u << 10)
+#define META_COMPRESSOR_BYTES  (672u << 10)
+
 struct docwriter {
     struct libdeflate_compressor *zstore; /* compressor of store blocks */
     struct libdeflate_compressor *zmeta;  /* compressor of meta blocks */
@@ -271,6 +276,24 @@ int docwriter_finish(docwriter *dw, manifest_file files[2], uint64_t *tokens)
         return dw->rc = errmsg_set(dw->err, sizeof dw->err, rc, "%s", f.err);
     *tokens = dw->tokens;
     return QUARRY_OK;
+}
+
+size_t docwriter_memory(const docwriter *dw)
+{
+    return sizeof *dw + STORE_COMPRESSOR_BYTES + META_COMPRESSOR_BYTES + FILEW_BUFFER +
+           dw->raw.cap + dw->zbuf.cap + dw->blocks.cap + dw->lengths_cap * sizeof(uint32_t) +
+           dw->records.cap + dw->meta.cap + dw->metaraw.cap + dw->groups.cap + dw->group_offs.cap;
+}
+
+size_t docwriter_reserve(const docwriter *dw, size_t doc_bytes)
+{
+    /* Adding: the raw block and the compression buffer grow to hold the text (doubling, the
+     * old block held while it is copied), and any table may double once. Finishing: the packed
+     * lengths (at most 4 bytes a document) and the .docs file's write buffer. */
+    return 4 * (dw->raw.cap + doc_bytes) + dw->blocks.cap + dw->lengths_cap * sizeof(uint32_t) +
+           dw->records.cap + 2 * dw->meta.cap + 2 * (dw->metaraw.cap + doc_bytes) +
+           2 * (dw->groups.cap + doc_bytes) + dw->group_offs.cap + 64 +
+           4 * ((size_t)dw->ndocs + 1) + FILEW_BUFFER;
 }
 
 const uint32_t *docwriter_lengths(const docwriter *dw)

@@ -2,10 +2,20 @@
  * indexer/internal.h: the indexer's modules and how writer.c strings them together.
  *
  *   intake.c    files, folders and JSON Lines -> quarry_document (public add functions)
- *   writer.c    quarry_writer: analysis, document numbering, commit protocol
+ *   writer.c    quarry_writer: checks, document numbering, ids and deletions, memory budget
+ *   segbuild.c  one thread's buffer (inverter + docwriter) and its flush as a segment
+ *   workers.c   indexing threads: batches of documents, each made into segments by a worker
+ *   commit.c    the commit protocol: deletion files, MANIFEST, cleanup
+ *   merge.c     the merge policy, called by the commit before the MANIFEST is written
  *   invert.c    in-memory positional inverted index -> .dict, .post, .pos files
  *   docwriter.c document table and zlib document store -> .docs, .store files
  *   lock.c      the LOCK file: one writer at a time per index folder
+ *
+ * With one thread, writer.c hands each document to its segbuilder on the calling thread; with
+ * several, to workers.c, whose threads each own a segbuilder. Either way every flushed segment
+ * ends up, in docid order, in the writer's `segs`, and quarry_writer_commit (commit.c) puts
+ * the previous commit's segments (append mode) and these into one list with their deletions,
+ * lets merge_policy_apply rewrite it, and commits it.
  */
 #ifndef QUARRY_INDEXER_INTERNAL_H
 #define QUARRY_INDEXER_INTERNAL_H
@@ -16,6 +26,7 @@
 #include "common/analyzer.h"
 #include "common/errmsg.h"
 #include "common/manifest.h"
+#include "common/segment.h"
 #include "common/strmap.h"
 #include "quarry/writer.h"
 
@@ -42,6 +53,33 @@ int inverter_add(inverter *inv, analyzer *an, uint32_t docid, const char *title,
 /* Distinct terms and (term, document) postings so far. */
 uint64_t inverter_terms(const inverter *inv);
 uint64_t inverter_postings(const inverter *inv);
+
+/* Bytes the inverter holds: its tables, the terms' state and buffers, allocator overhead
+ * included (counted as they grow: O(1)). */
+size_t inverter_memory(const inverter *inv);
+
+/* What a document may add to an inverter, for memory bounds. */
+typedef struct doc_bound {
+    size_t tokens;    /* its words: at most as many positions and postings */
+    size_t new_words; /* words the inverter has not seen: at most as many new terms */
+    size_t folded;    /* bytes of those words folded (their terms are no longer) */
+} doc_bound;
+
+/* Counts exactly what the document of that title and text would add (tokenizing it, without
+ * stemming: each word is looked up in the inverter's word cache). Costs about half an
+ * inverter_add. */
+void inverter_count(const inverter *inv, const char *title, size_t title_len, const char *text,
+                    size_t text_len, doc_bound *out);
+
+/*
+ * An upper bound of the bytes the inverter may allocate beyond inverter_memory while one more
+ * document bounded by *d is added and the segment is then written by inverter_write: table and
+ * array doublings (old and new held at once), the new terms' state, the growth of the buffers
+ * (the largest of each kind doubling) and inverter_write's scratch (sort keys, the longest list
+ * decoded, its encoded areas, write buffers). Whoever changes what inverter_write allocates
+ * changes this bound with it. O(1).
+ */
+size_t inverter_reserve(const inverter *inv, const doc_bound *d);
 
 /*
  * Writes <dir>/<seg>.dict, .post and .pos (durably, by rename), given every document's length
@@ -72,6 +110,14 @@ int docwriter_finish(docwriter *dw, manifest_file files[2], uint64_t *tokens);
 /* The lengths of the documents added so far, indexed by docid (valid until the next add). */
 const uint32_t *docwriter_lengths(const docwriter *dw);
 
+/* Bytes the docwriter holds: its buffers and tables, both compressors and the store file's
+ * write buffer. */
+size_t docwriter_memory(const docwriter *dw);
+
+/* An upper bound of the bytes it may allocate beyond docwriter_memory while one more document
+ * of doc_bytes bytes is added and docwriter_finish then runs. */
+size_t docwriter_reserve(const docwriter *dw, size_t doc_bytes);
+
 /* Detailed message of the sticky error. */
 const char *docwriter_errmsg(const docwriter *dw);
 
@@ -99,23 +145,185 @@ int lock_acquire(lock *l, const char *dir, char *err, size_t cap);
  * released; the process exiting releases it too. */
 void lock_release(lock *l);
 
+/* ===== segbuild ========================================================================== */
+
+/* Segments written, in docid order, with the counters of their inverters. */
+typedef struct seglist {
+    manifest_segment *v; /* the segments' manifest entries (no deletions) */
+    size_t n;            /* entries used */
+    size_t cap;          /* entries allocated */
+    uint64_t terms;      /* dictionary entries written, summed over the segments */
+    uint64_t postings;   /* postings written, summed likewise */
+} seglist;
+
+/* Appends a copy of *ms. Returns QUARRY_OK or QUARRY_ENOMEM. */
+int seglist_push(seglist *l, const manifest_segment *ms);
+
+/* Appends every entry of `from` and adds its counters. Returns QUARRY_OK or QUARRY_ENOMEM. */
+int seglist_append(seglist *l, const seglist *from);
+
+/* Frees the entries; the list is empty again. */
+void seglist_free(seglist *l);
+
+/* Writes the name of the next segment (NUL-terminated, cap bytes) into `name`. Returns
+ * QUARRY_OK, or QUARRY_ERROR when the commit has used every name. */
+typedef int (*segname_fn)(void *ctx, char *name, size_t cap);
+
+/* One thread's buffer: an analyzer, and the inverter and docwriter of the segment being
+ * filled. Used by one thread at a time. */
+typedef struct segbuilder segbuilder;
+
+/* Creates an empty buffer writing into `dir`, analyzing in `language` (a canonical name), whose
+ * segments take their names from name(name_ctx). Returns QUARRY_OK, QUARRY_ENOMEM. */
+int segbuilder_create(segbuilder **out, const char *dir, const char *language, segname_fn name,
+                      void *name_ctx);
+
+/*
+ * Adds a document as the next of the segment being filled, starting one (named by the name
+ * callback) if none is. If the buffer holds documents and, with this one, could need more than
+ * `limit` bytes (segbuilder_load), it is flushed into `out` first. *length receives the
+ * document's length in tokens. Returns QUARRY_OK, or QUARRY_ENOMEM / QUARRY_EIO with a
+ * message in segbuilder_errmsg (the buffer is then unusable).
+ */
+int segbuilder_add(segbuilder *b, const quarry_document *doc, size_t limit, seglist *out,
+                   uint32_t *length);
+
+/* Writes the segment being filled, if any, and appends it to `out`. The buffer is empty
+ * afterwards, whatever the result. Returns QUARRY_OK, QUARRY_EIO or QUARRY_ENOMEM (message in
+ * segbuilder_errmsg). */
+int segbuilder_flush(segbuilder *b, seglist *out);
+
+/* Bytes the buffer holds plus what adding `doc` (NULL: nothing) and then flushing may
+ * allocate; 0 when no segment is being filled. */
+size_t segbuilder_load(const segbuilder *b, const quarry_document *doc);
+
+/* Bytes of buffer per byte of document (id, title and text) of the largest segment flushed
+ * since the last call, measured just before its flush (0 if none was): what a segment costs
+ * per byte of input, for sizing batches. */
+double segbuilder_ratio(segbuilder *b);
+
+/* Message of the last failure. */
+const char *segbuilder_errmsg(const segbuilder *b);
+
+/* Frees the buffer; the segment being filled is dropped (its temporary file removed). NULL is
+ * a no-op. */
+void segbuilder_free(segbuilder *b);
+
+/* ===== workers =========================================================================== */
+
+/* Indexing threads, each with a segbuilder, fed in batches by the calling thread. */
+typedef struct workers workers;
+
+/*
+ * Starts n (>= 1) worker threads writing segments into `dir` in `language`, named by
+ * name(name_ctx), which is called under the pool's lock (from any of its threads, never two
+ * at once). On failure *out may still hold a pool to free with workers_free. Returns
+ * QUARRY_OK or QUARRY_ENOMEM with a message in err.
+ */
+int workers_start(workers **out, unsigned n, const char *dir, const char *language, segname_fn name,
+                  void *name_ctx, char *err, size_t cap);
+
+/*
+ * Copies a document into the current batch (starting one, with a share of `available` bytes of
+ * memory, if the last one is full: this may wait for a worker). Returns QUARRY_OK, or the
+ * first failure of any worker (QUARRY_ENOMEM, QUARRY_EIO; message in workers_errmsg), after
+ * which the pool takes no more documents.
+ */
+int workers_add(workers *ws, const quarry_document *doc, size_t available);
+
+/* Closes the current batch, waits until every batch is written and appends all their segments,
+ * in batch order, to `out`. Returns QUARRY_OK or the first failure. */
+int workers_finish(workers *ws, seglist *out);
+
+/* Bytes the calling thread's side of the pool holds (the list of segments collected). */
+size_t workers_memory(const workers *ws);
+
+/* Message of the first failure ("" if none). */
+const char *workers_errmsg(workers *ws);
+
+/* Stops the threads (a batch in progress is dropped, its temporary files removed) and frees
+ * everything. NULL is a no-op. */
+void workers_free(workers *ws);
+
+/* ===== merge ============================================================================= */
+
+/* A segment of the commit being prepared, with its deletions in memory. */
+typedef struct writer_segment {
+    manifest_segment ms; /* its entry; ms.deleted and ms.del name its deletion file as the
+                            previous commit left it (0 and none for a new segment) */
+    uint8_t *deleted;    /* its deleted documents, bit d % 8 of byte d / 8 for document d,
+                            ceil(ms.docs / 8) bytes (owned); NULL when none is deleted */
+    uint32_t ndeleted;   /* bits set; differs from ms.deleted when this commit deleted some */
+} writer_segment;
+
+/*
+ * The merge policy. quarry_writer_commit calls it once every buffer is flushed and before any
+ * deletion file or the MANIFEST is written, with the writer lock held and no thread running.
+ *
+ * In:  (*segs)[0 .. *n): the segments of the commit in docid order: those of the previous
+ *      commit kept by an append writer, then those this writer wrote, each with its deletions
+ *      as a bitmap (writer_segment). The writer's id map is not used past this point, so
+ *      docids may change.
+ * Out: the list the MANIFEST will name, in the order it will name them (the new docid order).
+ *      The policy may replace segments by merged ones, written durably into w->dir (filew:
+ *      .tmp, fsync, rename) under names from writer_segment_name (seg_<G>_<k>, G =
+ *      w->generation), without their deleted documents: a merged entry has ms.deleted 0 and
+ *      deleted NULL. It owns the array (it may alloc_resize *segs) and frees the bitmaps of the
+ *      entries it drops. It never removes or overwrites a file: the files of the segments it
+ *      drops are removed by the commit's cleanup once the new MANIFEST is in place (readers of
+ *      older commits keep theirs mapped), and if the commit fails, every file of generation G
+ *      is removed. Its memory should stay within w->budget.
+ * Returns QUARRY_OK, or a QUARRY_E* code with a message in w->err (the commit then fails).
+ */
+int merge_policy_apply(quarry_writer *w, writer_segment **segs, size_t *n);
+
 /* ===== writer ============================================================================ */
 
+/* The id map's value for an id whose document was deleted (the key stays). */
+#define WRITER_NO_DOC UINT32_MAX
+
 struct quarry_writer {
-    char *dir;                  /* index folder */
-    quarry_writer_options opts; /* options given at open (language pointer not kept) */
-    analyzer *an;               /* document analysis */
-    inverter *inv;              /* postings being built */
-    docwriter *dw;              /* document table and store being built */
-    strmap *ids;                /* external ids added, to reject duplicates */
-    lock lk;                    /* the folder's writer lock, held from open to free */
-    uint64_t generation;        /* generation the commit will write */
-    char seg[64];               /* name of the segment being built */
-    quarry_writer_stats st;     /* counters */
-    int rc;                     /* sticky failure (ENOMEM, EIO): the writer is unusable */
-    int committed;              /* 1 after a successful commit */
-    char err[ERRMSG_CAP];       /* last failure or warning */
+    char *dir;                              /* index folder */
+    quarry_writer_options opts;             /* options given at open (language pointer not kept) */
+    char language[FORMAT_MAX_LANGUAGE + 1]; /* canonical stemmer language of the index */
+    size_t budget;          /* memory budget in bytes (opts.memory_budget or the default) */
+    unsigned threads;       /* indexing threads (opts.threads or the online CPUs) */
+    segbuilder *sb;         /* one thread: the buffer, filled on the calling thread */
+    workers *ws;            /* several threads: the pool */
+    strmap *ids;            /* external id -> docid of its live document, or WRITER_NO_DOC */
+    uint8_t *deleted;       /* deleted docids, bit d % 8 of byte d / 8 (all segments) */
+    size_t deleted_cap;     /* bytes allocated for it */
+    manifest base;          /* append: the previous commit, whose segments come first */
+    uint64_t base_docs;     /* documents of those segments; new docids start here */
+    seglist segs;           /* segments this writer wrote, in docid order */
+    lock lk;                /* the folder's writer lock, held from open to free */
+    uint64_t generation;    /* generation the commit will write */
+    uint32_t next_segment;  /* k of the next segment name seg_<G>_<k> */
+    quarry_writer_stats st; /* counters */
+    int rc;                 /* sticky failure (ENOMEM, EIO): the writer is unusable */
+    int committed;          /* 1 after a successful commit */
+    char err[ERRMSG_CAP];   /* last failure or warning */
 };
+
+/* The segname_fn of the writer (ctx is the writer): "seg_<G>_<k>" with k counting up. Not
+ * thread-safe: the pool calls it under its lock. */
+int writer_segment_name(void *ctx, char *name, size_t cap);
+
+/* Is docid d deleted? */
+static inline int writer_deleted(const quarry_writer *w, uint64_t d)
+{
+    return d / 8 < w->deleted_cap && (w->deleted[d / 8] >> (d % 8) & 1);
+}
+
+/* Stops the indexing threads, if any, and frees the buffers (after the flush of a commit). */
+void writer_stop(quarry_writer *w);
+
+/*
+ * Removes the files of generation w->generation (segments seg_<G>_*, deletion files *.<G>.del
+ * and their temporaries) unless the folder's MANIFEST is of that generation: what a failed or
+ * abandoned commit leaves.
+ */
+void writer_remove_uncommitted(const quarry_writer *w);
 
 /*
  * quarry_writer_add with the place of the document in its input ("x.jsonl:12", a path; NULL

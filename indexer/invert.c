@@ -79,11 +79,19 @@ struct inverter {
     size_t touched_cap; /* entries allocated */
     uint32_t doc;       /* document being added */
     uint64_t postings;  /* postings so far */
+    size_t bytes_mem;   /* bytes allocated for the terms' buffers, allocator overhead included */
+    uint32_t max_post;  /* capacity of the largest postings buffer */
+    uint32_t max_pos;   /* capacity of the largest positions buffer */
     int rc;             /* QUARRY_ENOMEM once an allocation failed */
 };
 
-/* Makes room for 5 more bytes (the longest vbyte of a 32-bit value). Returns 0 or ENOMEM. */
-static int bytes_room(bytes *b)
+/* What the C allocator adds to each block it hands out (glibc: an 8-byte header, sizes
+ * rounded up to 16), counted for the terms' buffers, which are many and small. */
+#define ALLOC_OVERHEAD 16
+
+/* Makes room for 5 more bytes (the longest vbyte of a 32-bit value), counting the memory in
+ * inv->bytes_mem and the largest capacity in *max. Returns 0 or ENOMEM. */
+static int bytes_room(inverter *inv, bytes *b, uint32_t *max)
 {
     if (b->cap - b->len >= 5)
         return 0;
@@ -93,15 +101,18 @@ static int bytes_room(bytes *b)
     uint8_t *d = alloc_resize(b->data, cap, 1);
     if (!d)
         return QUARRY_ENOMEM;
+    inv->bytes_mem += cap - b->cap + (b->cap ? 0 : ALLOC_OVERHEAD);
+    if (cap > *max)
+        *max = cap;
     b->data = d;
     b->cap = cap;
     return 0;
 }
 
-/* Appends v as a vbyte. */
-static inline int bytes_vbyte(bytes *b, uint32_t v)
+/* Appends v as a vbyte to b, one of the buffers whose largest capacity is *max. */
+static inline int bytes_vbyte(inverter *inv, bytes *b, uint32_t *max, uint32_t v)
 {
-    if (b->cap - b->len < 5 && bytes_room(b))
+    if (b->cap - b->len < 5 && bytes_room(inv, b, max))
         return QUARRY_ENOMEM;
     b->len += (uint32_t)vbyte_put(b->data + b->len, v);
     return 0;
@@ -143,6 +154,83 @@ uint64_t inverter_terms(const inverter *inv)
 uint64_t inverter_postings(const inverter *inv)
 {
     return inv->postings;
+}
+
+size_t inverter_memory(const inverter *inv)
+{
+    return sizeof *inv + strmap_memory(inv->vocab) + strmap_memory(inv->words) +
+           inv->cap * sizeof(term) + inv->keys.cap + inv->touched_cap * sizeof(uint32_t) +
+           inv->bytes_mem;
+}
+
+/* Bytes of the array that `n` more elements of `size` bytes make a doubling array of `cap`
+ * elements (starting at `first`) allocate while the old one is still held: the peak, as in
+ * strmap_growth; 0 if no doubling is due. */
+static size_t doubling(size_t len, size_t cap, size_t first, size_t n, size_t size)
+{
+    size_t peak = 0, held = 0;
+    if (cap == 0)
+        cap = first / 2;
+    while (len + n > cap) {
+        cap = cap ? cap * 2 : first;
+        if (held + cap * size > peak)
+            peak = held + cap * size;
+        held = cap * size;
+    }
+    return peak;
+}
+
+/* tokenizer_run callback of inverter_count. */
+typedef struct counter {
+    const inverter *inv; /* whose words are known */
+    doc_bound *out;      /* the counts */
+} counter;
+
+static int count_token(void *ctx, const tok_token *tk)
+{
+    counter *c = ctx;
+    uint32_t ignored;
+    c->out->tokens++;
+    if (!strmap_get(c->inv->words, tk->term, tk->len, &ignored)) {
+        c->out->new_words++;
+        c->out->folded += tk->len;
+    }
+    return 0;
+}
+
+void inverter_count(const inverter *inv, const char *title, size_t title_len, const char *text,
+                    size_t text_len, doc_bound *out)
+{
+    memset(out, 0, sizeof *out);
+    counter c = {inv, out};
+    tokenizer_run(title, title_len, 0, count_token, &c, NULL);
+    tokenizer_run(text, text_len, 0, count_token, &c, NULL);
+}
+
+size_t inverter_reserve(const inverter *inv, const doc_bound *d)
+{
+    /* New words and new terms are at most d->new_words, whose folded forms take d->folded
+     * bytes; positions and postings at most d->tokens. */
+    size_t u = d->new_words, t = d->tokens;
+    size_t stems = u * TOKENIZER_MAX_TERM; /* a stem may be longer than its word */
+    size_t grow = strmap_growth(inv->vocab, u, stems) + strmap_growth(inv->words, u, d->folded) +
+                  doubling(inv->nterms, inv->cap, 1024, u, sizeof(term)) +
+                  doubling(inv->keys.len, inv->keys.cap, 64, stems, 1) +
+                  doubling(inv->ntouched, inv->touched_cap, 256, t, sizeof(uint32_t));
+    /* The buffers: every new term opens two, and existing ones double when full (reallocating:
+     * old and new are held at once). The largest of each kind doubling is counted, and twice
+     * the bytes the document appends (at most 5 per position and 10 per posting). */
+    grow += u * 2 * (16 + ALLOC_OVERHEAD) + 2 * (size_t)inv->max_post + 2 * (size_t)inv->max_pos +
+            2 * 15 * t;
+    /* inverter_write: the sort keys of every term (16 bytes) and qsort's merge buffer, the
+     * decoded lists of the longest term (a docid and a frequency per posting, which takes at
+     * least 2 bytes in RAM; a gap per position, at least 1 byte), its encoded areas (no larger
+     * than twice its vbytes, in buffers that double) and the three files' write buffers. */
+    size_t terms = inv->nterms + u, post = (size_t)inv->max_post + 10 * t,
+           pos = (size_t)inv->max_pos + 5 * t;
+    size_t write = 2 * terms * 16 + 4 * post + 4 * pos + 4 * (post + pos) + terms / 4 +
+                   3 * (size_t)FILEW_BUFFER;
+    return grow + write;
 }
 
 /* Returns the state of term t (creating it), or NULL on ENOMEM. */
@@ -225,7 +313,7 @@ found:
         e->doc_tf = 0;
         e->next_pos = 0;
     }
-    if (bytes_vbyte(&e->pos, tk->pos - e->next_pos))
+    if (bytes_vbyte(inv, &e->pos, &inv->max_pos, tk->pos - e->next_pos))
         return QUARRY_ENOMEM;
     e->next_pos = tk->pos + 1;
     e->doc_tf++;
@@ -251,7 +339,8 @@ int inverter_add(inverter *inv, analyzer *an, uint32_t docid, const char *title,
     *length = ntitle + (next > ntitle + 1 ? next - ntitle - 1 : 0);
     for (size_t i = 0; i < inv->ntouched; i++) {
         term *e = &inv->terms[inv->touched[i]];
-        if (bytes_vbyte(&e->post, docid - e->next_doc) || bytes_vbyte(&e->post, e->doc_tf - 1)) {
+        if (bytes_vbyte(inv, &e->post, &inv->max_post, docid - e->next_doc) ||
+            bytes_vbyte(inv, &e->post, &inv->max_post, e->doc_tf - 1)) {
             inv->rc = QUARRY_ENOMEM;
             return inv->rc;
         }

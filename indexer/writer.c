@@ -1,13 +1,16 @@
 /*
- * writer.c: quarry_writer, the public face of the indexer (quarry/writer.h).
+ * writer.c: quarry_writer, the public face of the indexer (quarry/writer.h): open, add, delete,
+ * counters and free; the commit is in commit.c.
  *
  * Holds the folder's writer lock (lock.c) from open to free, so the generation it picks and the
- * files it writes and removes are its own. Numbers documents in the order they are added, runs
- * the analyzer over title and text, feeds the inverter and the docwriter, and commits: segment
- * files first (each written as .tmp, fsynced, renamed), then the MANIFEST that names them (atomic
- * rename, folder fsync), then the removal of files no manifest names any more. A crash before the
- * MANIFEST rename leaves the previous commit in force; leftovers are removed by the next commit.
- * A commit that fails removes the files it wrote itself.
+ * files it writes and removes are its own. Checks each document, gives it the next docid (after
+ * the documents of the previous commit's segments in append mode) and hands it to the buffer:
+ * its own segbuilder with one thread, the worker pool (workers.c) with several. Keeps the map
+ * from external ids to the docids of their live documents, and the bitmap of deleted docids,
+ * which upserts and deletions update and the commit turns into deletion files.
+ *
+ * The memory budget covers the buffers and the writer's own tables: the buffers get what the
+ * id map, the deletion bitmap and the lists of segments leave of it (available()).
  */
 #include "internal.h"
 
@@ -24,13 +27,18 @@
 #include "common/alloc.h"
 #include "common/fileio.h"
 #include "common/format.h"
+#include "common/segment.h"
 #include "common/stemmer.h"
 #include "common/tokenizer.h"
 
 #define SEG_PREFIX "seg_"
 
-/* Largest N of the files "seg_N.*" in dir (0 if none). */
-static uint64_t max_segment_number(const char *dir)
+#define MAX_THREADS 256
+
+/* Largest generation that the files "seg_<N>[_<k>].*" and "*.<G>.del[.tmp]" in dir show (0 if
+ * none): a new commit numbers itself above it, so that its files never replace one that a
+ * MANIFEST or a reader may still use. */
+static uint64_t max_file_generation(const char *dir)
 {
     uint64_t max = 0;
     DIR *d = opendir(dir);
@@ -38,15 +46,141 @@ static uint64_t max_segment_number(const char *dir)
         return 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, SEG_PREFIX, sizeof SEG_PREFIX - 1) != 0)
+        const char *n = e->d_name;
+        if (strncmp(n, SEG_PREFIX, sizeof SEG_PREFIX - 1) != 0)
             continue;
         char *end;
-        unsigned long long n = strtoull(e->d_name + sizeof SEG_PREFIX - 1, &end, 10);
-        if (*end == '.' && n > max)
-            max = n;
+        unsigned long long g = strtoull(n + sizeof SEG_PREFIX - 1, &end, 10);
+        if (*end == '_')
+            strtoull(end + 1, &end, 10);
+        if (*end != '.')
+            continue;
+        if (g > max)
+            max = g;
+        unsigned long long del = strtoull(end + 1, &end, 10);
+        if (strncmp(end, FORMAT_SUFFIX_DELETIONS, sizeof FORMAT_SUFFIX_DELETIONS - 1) == 0 &&
+            del > max)
+            max = del;
     }
     closedir(d);
     return max;
+}
+
+int writer_segment_name(void *ctx, char *name, size_t cap)
+{
+    quarry_writer *w = ctx;
+    if (w->next_segment == UINT32_MAX)
+        return QUARRY_ERROR;
+    snprintf(name, cap, SEG_PREFIX "%" PRIu64 "_%" PRIu32, w->generation, w->next_segment++);
+    return QUARRY_OK;
+}
+
+/* Sets bit d of the deletion bitmap, growing it. Returns QUARRY_OK or QUARRY_ENOMEM. */
+static int mark_deleted(quarry_writer *w, uint64_t d)
+{
+    if (d / 8 >= w->deleted_cap) {
+        size_t cap = w->deleted_cap ? w->deleted_cap : 1024;
+        while (d / 8 >= cap)
+            cap *= 2;
+        uint8_t *b = alloc_resize(w->deleted, cap, 1);
+        if (!b)
+            return QUARRY_ENOMEM;
+        memset(b + w->deleted_cap, 0, cap - w->deleted_cap);
+        w->deleted = b;
+        w->deleted_cap = cap;
+    }
+    w->deleted[d / 8] |= (uint8_t)(1u << (d % 8));
+    return QUARRY_OK;
+}
+
+/*
+ * Reads the previous commit's segments (append mode): every live document's id goes into the
+ * id map with its docid, every deleted one into the deletion bitmap. Two live documents with
+ * one id break the format's rule: the index is corrupt.
+ */
+static int load_base(quarry_writer *w)
+{
+    buf scratch = BUF_INIT;
+    segment s;
+    memset(&s, 0, sizeof s);
+    uint64_t first = 0;
+    int rc = QUARRY_OK;
+    for (uint32_t i = 0; i < w->base.nsegments && !rc; i++) {
+        const manifest_segment *ms = &w->base.segments[i];
+        rc = segment_open(&s, w->dir, ms, w->err, sizeof w->err);
+        for (uint32_t d = 0; !rc && d < s.ndocs; d++) {
+            if (segment_deleted(&s, d)) {
+                if (mark_deleted(w, first + d))
+                    rc = errmsg_set(w->err, sizeof w->err, QUARRY_ENOMEM, "out of memory");
+                continue;
+            }
+            doc_meta m;
+            rc = segment_doc_meta(&s, NULL, d, &scratch, &m, w->err, sizeof w->err);
+            if (rc)
+                break;
+            int inserted;
+            if (strmap_upsert(w->ids, m.id, m.id_len, (uint32_t)(first + d), NULL, &inserted))
+                rc = errmsg_set(w->err, sizeof w->err, QUARRY_ENOMEM, "out of memory");
+            else if (!inserted)
+                rc = errmsg_set(w->err, sizeof w->err, QUARRY_ECORRUPT,
+                                "%s: corrupt index (two live documents with id '%.*s')", w->dir,
+                                (int)m.id_len, m.id);
+        }
+        segment_close(&s);
+        first += ms->docs;
+    }
+    w->base_docs = first;
+    buf_free(&scratch);
+    return rc;
+}
+
+/* Reads the folder's MANIFEST: its generation, and in append mode its segments and language.
+ * Create mode ignores an unreadable index (the commit replaces it); append mode refuses it. */
+static int read_previous(quarry_writer *w, uint64_t *gen)
+{
+    manifest m;
+    char why[ERRMSG_CAP];
+    int rc = manifest_read(&m, w->dir, why, sizeof why);
+    *gen = 0;
+    if (rc == QUARRY_OK)
+        *gen = m.generation;
+    if (w->opts.mode != QUARRY_WRITER_APPEND || rc == QUARRY_ENOTFOUND) {
+        manifest_free(&m);
+        return QUARRY_OK;
+    }
+    if (rc)
+        return errmsg_set(w->err, sizeof w->err, rc, "%s", why);
+    w->base = m;
+    if (strcmp(m.language, w->language) != 0 && w->language[0])
+        return errmsg_set(w->err, sizeof w->err, QUARRY_ERROR,
+                          "%s is indexed in '%s': documents cannot be added in '%s'", w->dir,
+                          m.language, w->language);
+    snprintf(w->language, sizeof w->language, "%s", m.language);
+    return QUARRY_OK;
+}
+
+/* Checks the language of the options and writes its canonical name into w->language ("" when
+ * append mode is to take the index's). */
+static int check_language(quarry_writer *w, const char *lang)
+{
+    if (!lang && w->opts.mode == QUARRY_WRITER_APPEND) {
+        w->language[0] = '\0';
+        return QUARRY_OK;
+    }
+    lang = lang ? lang : "english";
+    analyzer *an = NULL;
+    int rc = analyzer_create(&an, lang);
+    if (rc) {
+        char list[1024];
+        stemmer_list(list, sizeof list);
+        return errmsg_set(w->err, sizeof w->err, rc,
+                          rc == QUARRY_ENOTFOUND ? "unknown stemmer language '%s' (known: none, %s)"
+                                                 : "cannot create the analyzer for '%s'%s",
+                          lang, rc == QUARRY_ENOTFOUND ? list : "");
+    }
+    snprintf(w->language, sizeof w->language, "%s", analyzer_language(an));
+    analyzer_free(an);
+    return QUARRY_OK;
 }
 
 int quarry_writer_open(quarry_writer **out, const char *dir, const quarry_writer_options *opts)
@@ -60,20 +194,24 @@ int quarry_writer_open(quarry_writer **out, const char *dir, const quarry_writer
     w->lk.fd = -1;
     w->opts = opts ? *opts : defaults;
     w->opts.language = NULL;
-    w->dir = alloc_strndup(dir, strlen(dir));
-    if (!w->dir || strmap_create(&w->ids) || inverter_create(&w->inv))
-        return w->rc = errmsg_set(w->err, sizeof w->err, QUARRY_ENOMEM, "out of memory");
-    const char *lang = opts && opts->language ? opts->language : "english";
-    int rc = analyzer_create(&w->an, lang);
-    if (rc) {
-        char list[1024];
-        stemmer_list(list, sizeof list);
-        return w->rc = errmsg_set(w->err, sizeof w->err, rc,
-                                  rc == QUARRY_ENOTFOUND
-                                      ? "unknown stemmer language '%s' (known: none, %s)"
-                                      : "cannot create the analyzer for '%s'%s",
-                                  lang, rc == QUARRY_ENOTFOUND ? list : "");
+    if (w->opts.mode != QUARRY_WRITER_CREATE && w->opts.mode != QUARRY_WRITER_APPEND)
+        return w->rc = errmsg_set(w->err, sizeof w->err, QUARRY_ERROR, "unknown writer mode %d",
+                                  w->opts.mode);
+    if (w->opts.threads > MAX_THREADS)
+        return w->rc = errmsg_set(w->err, sizeof w->err, QUARRY_ERROR,
+                                  "%u threads asked for, at most %d", w->opts.threads, MAX_THREADS);
+    w->budget = w->opts.memory_budget ? w->opts.memory_budget : QUARRY_WRITER_DEFAULT_MEMORY;
+    w->threads = w->opts.threads;
+    if (w->threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        w->threads = n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (unsigned)n;
     }
+    w->dir = alloc_strndup(dir, strlen(dir));
+    if (!w->dir || strmap_create(&w->ids))
+        return w->rc = errmsg_set(w->err, sizeof w->err, QUARRY_ENOMEM, "out of memory");
+    int rc = check_language(w, opts ? opts->language : NULL);
+    if (rc)
+        return w->rc = rc;
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         return w->rc = errmsg_set(w->err, sizeof w->err, QUARRY_EIO,
                                   "cannot create index folder %s: %s", dir, strerror(errno));
@@ -84,21 +222,23 @@ int quarry_writer_open(quarry_writer **out, const char *dir, const quarry_writer
     if (rc)
         return w->rc = rc;
 
-    /* The new generation follows both the current commit and any leftover segment files, so a
-     * new segment never overwrites a file that a manifest or a reader may still use. */
-    manifest m;
-    char ignored[ERRMSG_CAP];
-    uint64_t gen = 0;
-    if (manifest_read(&m, dir, ignored, sizeof ignored) == QUARRY_OK) {
-        gen = m.generation;
-        manifest_free(&m);
-    }
-    uint64_t seen = max_segment_number(dir);
-    w->generation = (gen > seen ? gen : seen) + 1;
-    snprintf(w->seg, sizeof w->seg, SEG_PREFIX "%" PRIu64, w->generation);
-    rc = docwriter_create(&w->dw, dir, w->seg, w->err, sizeof w->err);
-    if (rc)
+    uint64_t gen;
+    if ((rc = read_previous(w, &gen)))
         return w->rc = rc;
+    if (!w->language[0]) /* append mode to a folder without an index */
+        snprintf(w->language, sizeof w->language, "english");
+    uint64_t seen = max_file_generation(dir);
+    w->generation = (gen > seen ? gen : seen) + 1;
+    if ((rc = load_base(w)))
+        return w->rc = rc;
+    if (w->threads == 1)
+        rc = segbuilder_create(&w->sb, dir, w->language, writer_segment_name, w);
+    else
+        rc = workers_start(&w->ws, w->threads, dir, w->language, writer_segment_name, w, w->err,
+                           sizeof w->err);
+    if (rc)
+        return w->rc =
+                   w->threads == 1 ? errmsg_set(w->err, sizeof w->err, rc, "out of memory") : rc;
     return QUARRY_OK;
 }
 
@@ -126,6 +266,21 @@ static int usable(quarry_writer *w)
     return QUARRY_OK;
 }
 
+/*
+ * Bytes of the budget left to the buffers: what the writer's own tables (the id map, with the
+ * doubling of its table when one is due, the deletion bitmap, the lists of segments) leave. The
+ * buffers keep at least a quarter of the budget, so an id map larger than three quarters of it
+ * makes the writer exceed its budget (writer.h says how large that is).
+ */
+static size_t available(const quarry_writer *w)
+{
+    size_t own = strmap_memory(w->ids) + strmap_growth(w->ids, 1, FORMAT_MAX_ID) + w->deleted_cap +
+                 (w->segs.cap + w->base.nsegments) * sizeof(manifest_segment) +
+                 (w->ws ? workers_memory(w->ws) : 0);
+    size_t floor = w->budget / 4;
+    return w->budget > own && w->budget - own > floor ? w->budget - own : floor;
+}
+
 int writer_add(quarry_writer *w, const quarry_document *doc, const char *where)
 {
     int rc = usable(w);
@@ -143,29 +298,45 @@ int writer_add(quarry_writer *w, const quarry_document *doc, const char *where)
                     (int)doc->id_len, doc->id);
         return QUARRY_EINPUT;
     }
-    if (w->st.docs >= UINT32_MAX - 1)
+    if (doc->text_len > UINT32_MAX) {
+        writer_skip(w, "%s%sdocument '%.*s' has more than 4 GiB of text, skipped", where, sep,
+                    (int)doc->id_len, doc->id);
+        return QUARRY_EINPUT;
+    }
+    uint64_t docid = w->base_docs + w->st.docs;
+    if (docid >= FORMAT_MAX_DOCS)
         return w->rc = errmsg_set(w->err, sizeof w->err, QUARRY_ENOMEM,
                                   "too many documents for one index");
     uint32_t *slot;
     int inserted;
-    if (strmap_upsert(w->ids, doc->id, doc->id_len, (uint32_t)w->st.docs, &slot, &inserted))
+    if (strmap_upsert(w->ids, doc->id, doc->id_len, (uint32_t)docid, &slot, &inserted))
         return w->rc = errmsg_set(w->err, sizeof w->err, QUARRY_ENOMEM, "out of memory");
-    if (!inserted) {
-        writer_skip(w, "%s%sduplicate document id '%.*s' skipped (the first one is kept)", where,
-                    sep, (int)doc->id_len, doc->id);
-        return QUARRY_EINPUT;
+    if (!inserted && *slot != WRITER_NO_DOC) {
+        if (w->opts.mode != QUARRY_WRITER_APPEND) {
+            writer_skip(w, "%s%sduplicate document id '%.*s' skipped (the first one is kept)",
+                        where, sep, (int)doc->id_len, doc->id);
+            return QUARRY_EINPUT;
+        }
+        if (mark_deleted(w, *slot))
+            return w->rc = errmsg_set(w->err, sizeof w->err, QUARRY_ENOMEM, "out of memory");
+        w->st.replaced++;
+        w->st.deleted++;
     }
-    uint32_t docid = (uint32_t)w->st.docs, length;
-    rc = inverter_add(w->inv, w->an, docid, doc->title, doc->title_len, doc->text, doc->text_len,
-                      &length);
-    if (rc)
-        return w->rc = errmsg_set(w->err, sizeof w->err, rc, "out of memory while indexing");
-    rc = docwriter_add(w->dw, doc->id, doc->id_len, doc->title, doc->title_len, doc->text,
-                       doc->text_len, length);
-    if (rc)
-        return w->rc = errmsg_set(w->err, sizeof w->err, rc, "%s", docwriter_errmsg(w->dw));
+    *slot = (uint32_t)docid;
+    if (w->sb) {
+        uint32_t length;
+        size_t before = w->segs.n;
+        rc = segbuilder_add(w->sb, doc, available(w), &w->segs, &length);
+        if (rc)
+            return w->rc = errmsg_set(w->err, sizeof w->err, rc, "%s", segbuilder_errmsg(w->sb));
+        w->st.tokens += length;
+        w->st.segments += w->segs.n - before;
+    } else {
+        rc = workers_add(w->ws, doc, available(w));
+        if (rc)
+            return w->rc = errmsg_set(w->err, sizeof w->err, rc, "%s", workers_errmsg(w->ws));
+    }
     w->st.docs++;
-    w->st.tokens += length;
     return QUARRY_OK;
 }
 
@@ -176,97 +347,28 @@ int quarry_writer_add(quarry_writer *w, const quarry_document *doc)
     return writer_add(w, doc, NULL);
 }
 
-/* Removes the files of other generations and stale temporaries: after a commit the folder
- * holds exactly what the manifest names (plus files that are not quarry's). */
-static void remove_unused(const quarry_writer *w)
-{
-    DIR *d = opendir(w->dir);
-    if (!d)
-        return;
-    size_t seglen = strlen(w->seg);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        const char *n = e->d_name;
-        size_t len = strlen(n);
-        int ours = strncmp(n, SEG_PREFIX, sizeof SEG_PREFIX - 1) == 0;
-        int tmp = len > 4 && strcmp(n + len - 4, ".tmp") == 0 &&
-                  (ours || strncmp(n, FORMAT_MANIFEST_NAME, sizeof FORMAT_MANIFEST_NAME - 1) == 0);
-        int current = strncmp(n, w->seg, seglen) == 0 && n[seglen] == '.' && !tmp;
-        if ((ours && !current) || tmp) {
-            char *p = path_join(w->dir, n);
-            if (p)
-                unlink(p);
-            alloc_free(p);
-        }
-    }
-    closedir(d);
-}
-
-/* After a failed commit, removes the segment files it had already renamed into place (its
- * temporaries are gone already: filew removes them on failure), unless the MANIFEST names them:
- * when only the folder sync after the MANIFEST rename failed, the new commit is in force. */
-static void remove_uncommitted(const quarry_writer *w)
-{
-    manifest m;
-    char ignored[ERRMSG_CAP];
-    if (manifest_read(&m, w->dir, ignored, sizeof ignored) == QUARRY_OK) {
-        uint64_t gen = m.generation;
-        manifest_free(&m);
-        if (gen == w->generation)
-            return;
-    }
-    for (int i = 0; i < FORMAT_SEGMENT_FILES; i++) {
-        char name[96];
-        snprintf(name, sizeof name, "%s%s", w->seg, manifest_suffixes[i]);
-        char *p = path_join(w->dir, name);
-        if (p)
-            unlink(p);
-        alloc_free(p);
-    }
-}
-
-int quarry_writer_commit(quarry_writer *w)
+int quarry_writer_delete(quarry_writer *w, const char *id, size_t id_len)
 {
     int rc = usable(w);
     if (rc)
         return rc;
-    manifest_segment seg;
-    memset(&seg, 0, sizeof seg);
-    snprintf(seg.name, sizeof seg.name, "%s", w->seg);
-    seg.docs = (uint32_t)w->st.docs;
-    rc = docwriter_finish(w->dw, &seg.files[3], &seg.tokens);
-    if (rc) {
-        errmsg_set(w->err, sizeof w->err, rc, "%s", docwriter_errmsg(w->dw));
-        goto done;
-    }
-    rc = inverter_write(w->inv, w->dir, w->seg, docwriter_lengths(w->dw), &seg.files[0], w->err,
-                        sizeof w->err);
-    if (rc)
-        goto done;
-    manifest m;
-    memset(&m, 0, sizeof m);
-    m.generation = w->generation;
-    snprintf(m.language, sizeof m.language, "%s", analyzer_language(w->an));
-    m.nsegments = 1;
-    m.segments = &seg;
-    rc = manifest_write(&m, w->dir, w->err, sizeof w->err);
-    if (rc)
-        goto done;
-    w->committed = 1;
-    w->st.terms = inverter_terms(w->inv);
-    w->st.postings = inverter_postings(w->inv);
-    w->st.index_bytes = 0;
-    for (int i = 0; i < FORMAT_SEGMENT_FILES; i++)
-        w->st.index_bytes += seg.files[i].size;
-    w->st.store_bytes = seg.files[4].size;
-    remove_unused(w);
-    w->err[0] = '\0';
-done:
-    if (rc) {
-        remove_uncommitted(w);
-        w->rc = rc;
-    }
-    return rc;
+    uint32_t *slot = strmap_find(w->ids, id, id_len);
+    if (!slot || *slot == WRITER_NO_DOC)
+        return errmsg_set(w->err, sizeof w->err, QUARRY_ENOTFOUND, "no document with id '%.*s'",
+                          (int)(id_len > 200 ? 200 : id_len), id);
+    if (mark_deleted(w, *slot))
+        return w->rc = errmsg_set(w->err, sizeof w->err, QUARRY_ENOMEM, "out of memory");
+    *slot = WRITER_NO_DOC;
+    w->st.deleted++;
+    return QUARRY_OK;
+}
+
+void writer_stop(quarry_writer *w)
+{
+    workers_free(w->ws);
+    segbuilder_free(w->sb);
+    w->ws = NULL;
+    w->sb = NULL;
 }
 
 int quarry_writer_get_stats(quarry_writer_stats *out, const quarry_writer *w)
@@ -274,9 +376,9 @@ int quarry_writer_get_stats(quarry_writer_stats *out, const quarry_writer *w)
     if (!w)
         return QUARRY_ERROR;
     *out = w->st;
-    if (!w->committed && w->inv) {
-        out->terms = inverter_terms(w->inv);
-        out->postings = inverter_postings(w->inv);
+    if (!w->committed) {
+        out->terms = w->segs.terms;
+        out->postings = w->segs.postings;
     }
     return QUARRY_OK;
 }
@@ -286,15 +388,50 @@ const char *quarry_writer_errmsg(const quarry_writer *w)
     return w ? w->err : "no writer";
 }
 
+void writer_remove_uncommitted(const quarry_writer *w)
+{
+    manifest m;
+    char ignored[ERRMSG_CAP];
+    if (manifest_read(&m, w->dir, ignored, sizeof ignored) == QUARRY_OK) {
+        uint64_t gen = m.generation;
+        manifest_free(&m);
+        if (gen == w->generation)
+            return;
+    }
+    char seg[48], del[48];
+    int nseg = snprintf(seg, sizeof seg, SEG_PREFIX "%" PRIu64 "_", w->generation);
+    int ndel = snprintf(del, sizeof del, ".%" PRIu64 FORMAT_SUFFIX_DELETIONS, w->generation);
+    DIR *d = opendir(w->dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *n = e->d_name;
+        const char *dot = strchr(n, '.');
+        if (strncmp(n, SEG_PREFIX, sizeof SEG_PREFIX - 1) != 0 || !dot)
+            continue;
+        if (strncmp(n, seg, (size_t)nseg) == 0 || strncmp(dot, del, (size_t)ndel) == 0) {
+            char *p = path_join(w->dir, n);
+            if (p)
+                unlink(p);
+            alloc_free(p);
+        }
+    }
+    closedir(d);
+}
+
 void quarry_writer_free(quarry_writer *w)
 {
     if (!w)
         return;
-    docwriter_free(w->dw); /* removes its temporary file: before the lock goes */
+    writer_stop(w); /* removes the temporary files of unfinished segments */
+    if (!w->committed && w->lk.fd >= 0)
+        writer_remove_uncommitted(w); /* segments flushed for a commit that never came */
     lock_release(&w->lk);
-    inverter_free(w->inv);
-    analyzer_free(w->an);
     strmap_free(w->ids);
+    alloc_free(w->deleted);
+    manifest_free(&w->base);
+    seglist_free(&w->segs);
     alloc_free(w->dir);
     alloc_free(w);
 }

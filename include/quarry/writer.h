@@ -73,21 +73,40 @@ typedef void (*quarry_warn_fn)(void *ctx, const char *msg);
  */
 typedef void (*quarry_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
+/* What a writer does with the index already in its folder (quarry_writer_options.mode). */
+enum quarry_writer_mode {
+    QUARRY_WRITER_CREATE = 0, /* the commit replaces it: the new index holds only the
+                                 documents added to this writer */
+    QUARRY_WRITER_APPEND = 1  /* the commit keeps its documents and adds to them: an added
+                                 document replaces the live one with the same id, and
+                                 quarry_writer_delete removes documents */
+};
+
+/* The memory budget when quarry_writer_options.memory_budget is 0: 256 MiB. */
+#define QUARRY_WRITER_DEFAULT_MEMORY ((size_t)256 << 20)
+
 /* Options for quarry_writer_open. Initialise with QUARRY_WRITER_OPTIONS_INIT. */
 typedef struct quarry_writer_options {
     const char *language;        /* Snowball language ("english", "french", ... or "none");
-                                    NULL means "english". Recorded in the index. */
+                                    NULL means "english", or in append mode the language of
+                                    the existing index (another one is refused). Recorded in
+                                    the index. */
     int strict;                  /* nonzero: a bad input record makes the add call fail;
                                     zero: it is reported through `warn` and skipped */
     quarry_warn_fn warn;         /* may be NULL: skipped records are only counted */
     void *warn_ctx;              /* passed to warn */
     quarry_progress_fn progress; /* may be NULL */
     void *progress_ctx;          /* passed to progress */
+    size_t memory_budget;        /* bytes of memory the writer may use (see "Memory" above);
+                                    0 means QUARRY_WRITER_DEFAULT_MEMORY */
+    unsigned threads;            /* indexing threads (see "Threads" above), at most 256;
+                                    0 means the number of online CPUs */
+    int mode;                    /* QUARRY_WRITER_CREATE (0) or QUARRY_WRITER_APPEND */
 } quarry_writer_options;
 
 #define QUARRY_WRITER_OPTIONS_INIT                                                                 \
     {                                                                                              \
-        NULL, 0, NULL, NULL, NULL, NULL                                                            \
+        NULL, 0, NULL, NULL, NULL, NULL, 0, 0, QUARRY_WRITER_CREATE                                \
     }
 
 /* One document. All text is UTF-8, given as pointer and length (no terminating NUL needed). */
@@ -100,16 +119,27 @@ typedef struct quarry_document {
     size_t text_len;   /* bytes in text */
 } quarry_document;
 
-/* Counters of a writer, see quarry_writer_get_stats. */
+/*
+ * Counters of a writer, see quarry_writer_get_stats. With several threads, tokens, terms and
+ * postings are counted as the threads write their segments, so before the commit they may lag
+ * behind docs.
+ */
 typedef struct quarry_writer_stats {
-    uint64_t docs;        /* documents added */
-    uint64_t skipped;     /* input records skipped (invalid UTF-8, bad JSON, duplicate id) */
-    uint64_t bytes_in;    /* bytes of input read (files and JSONL lines, or id+title+text) */
-    uint64_t tokens;      /* tokens indexed (sum of document lengths) */
-    uint64_t terms;       /* distinct terms */
-    uint64_t postings;    /* (term, document) pairs */
-    uint64_t index_bytes; /* bytes of the committed files; 0 before the first commit */
-    uint64_t store_bytes; /* of which the compressed document store */
+    uint64_t docs;           /* documents added */
+    uint64_t skipped;        /* input records skipped (invalid UTF-8, bad JSON, duplicate id in
+                                create mode) */
+    uint64_t bytes_in;       /* bytes of input read (files and JSONL lines, or id+title+text) */
+    uint64_t tokens;         /* tokens indexed (sum of the lengths of the documents added) */
+    uint64_t terms;          /* dictionary entries written: distinct terms of each new segment,
+                                summed over them (a term in k segments counts k times) */
+    uint64_t postings;       /* (term, document) pairs written */
+    uint64_t replaced;       /* documents added in place of a live one with the same id */
+    uint64_t deleted;        /* documents marked deleted: by quarry_writer_delete or replaced */
+    uint64_t segments;       /* segments written by this writer so far */
+    uint64_t index_docs;     /* live documents of the committed index; 0 before the commit */
+    uint64_t index_segments; /* segments of the committed index; 0 before the commit */
+    uint64_t index_bytes;    /* bytes of the committed index's files; 0 before the commit */
+    uint64_t store_bytes;    /* of which the compressed document stores */
 } quarry_writer_stats;
 
 /*
@@ -129,11 +159,25 @@ int quarry_writer_open(quarry_writer **out, const char *dir, const quarry_writer
 
 /*
  * Adds one document. The writer copies what it needs; `doc` may be reused after the call.
- * Returns QUARRY_OK; QUARRY_EINPUT when the document is rejected (invalid UTF-8, empty or
- * duplicate id), which the caller may treat as a warning (the writer stays usable);
- * QUARRY_ENOMEM, after which the writer is failed and every later call returns that error.
+ * Ids: in create mode an id that a live document of this writer already has is rejected (the
+ * first document keeps it); in append mode the document replaces that one, whether it is in
+ * the existing index, in a segment this writer wrote or still in its buffer (see "Updates").
+ * Returns QUARRY_OK; QUARRY_EINPUT when the document is rejected (invalid UTF-8, empty, too
+ * long or, in create mode, duplicate id; text over 4 GiB), which the caller may treat as a
+ * warning (the writer stays usable); QUARRY_ENOMEM or QUARRY_EIO (a segment could not be
+ * written: the message names the file), after which the writer is failed and every later call
+ * returns that error.
  */
 int quarry_writer_add(quarry_writer *w, const quarry_document *doc);
+
+/*
+ * Deletes the live document whose id is id[0..id_len): one of the existing index (append
+ * mode) or one added to this writer before, in either mode. The deletion takes effect at the
+ * commit, like the adds; a later add may give the id to a new document.
+ * Returns QUARRY_OK; QUARRY_ENOTFOUND when no live document has that id (the writer stays
+ * usable; the message names the id); the writer's failure, if it failed before.
+ */
+int quarry_writer_delete(quarry_writer *w, const char *id, size_t id_len);
 
 /*
  * Adds the file or the folder at `path`. A folder is walked recursively in name order and

@@ -197,7 +197,7 @@ static uint64_t check_index(const char *dir, uint64_t a, uint64_t b)
 }
 
 /*
- * Checks that every entry of dir is a file of the index format (MANIFEST, LOCK, seg_N.suffix,
+ * Checks that every entry of dir is a file of the index format (MANIFEST, LOCK, seg_N_k.suffix,
  * with or without .tmp) and returns the number of distinct N among them.
  */
 static int segment_generations(const char *dir)
@@ -213,9 +213,9 @@ static int segment_generations(const char *dir)
         if (!strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, "MANIFEST") ||
             !strcmp(name, "MANIFEST.tmp") || !strcmp(name, "LOCK"))
             continue;
-        unsigned long long g;
+        unsigned long long g, k;
         char suffix[32];
-        if (sscanf(name, "seg_%llu.%31s", &g, suffix) != 2) {
+        if (sscanf(name, "seg_%llu_%llu.%31s", &g, &k, suffix) != 3) {
             print_error("unexpected file %s/%s\n", dir, name);
             fail();
         }
@@ -414,7 +414,7 @@ static void test_disk_full(void **state)
     print_message("test_disk_full: commit returned %d: %s\n", rc, msg);
     assert_int_equal(rc, QUARRY_EIO);
     assert_non_null(strstr(msg, fx->dir));
-    assert_non_null(strstr(msg, "/seg_2."));
+    assert_non_null(strstr(msg, "/seg_2_"));
     assert_non_null(strstr(msg, strerror(EFBIG)));
 
     /* The first generation is intact, and the failed commit left nothing behind. */

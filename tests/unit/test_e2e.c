@@ -15,7 +15,7 @@
  *   every such word inside a snippet is marked;
  * - quarry_index_get_info agrees with the writer's stats, the folder and the corpus;
  * - a second build gives byte-identical files and identical results; re-indexing into the same
- *   folder replaces the index (generation 2, old seg_1.* files gone) while an index opened
+ *   folder replaces the index (generation 2, old seg_1_0.* files gone) while an index opened
  *   before keeps answering;
  * - a JSON Lines file (string and number ids, unknown members, missing title) round-trips;
  * - quarry-search --json prints the same ids and bit-identical scores as the library.
@@ -936,10 +936,10 @@ static void test_reindex_replaces(void **state)
     char *one = testutil_join(QUARRY_SAMPLE_DIR, sample_ids[3]);
     build_index(dir, one, 0, NULL);
     free(one);
-    char *p = testutil_join(dir, "seg_1.dict");
+    char *p = testutil_join(dir, "seg_1_0.dict");
     assert_int_equal(access(p, F_OK), -1); /* the old generation's files are gone */
     free(p);
-    p = testutil_join(dir, "seg_2.store");
+    p = testutil_join(dir, "seg_2_0.store");
     assert_int_equal(access(p, F_OK), 0);
     free(p);
     int nfiles;

@@ -134,7 +134,7 @@ static int setup(void **state)
         snprintf(segs[s].name, sizeof segs[s].name, "seg_5_%d", s + 1);
         for (int f = 0; f < FORMAT_SEGMENT_FILES; f++) {
             char from[1536], to[1536];
-            snprintf(from, sizeof from, "%s/seg_1%s", part, manifest_suffixes[f]);
+            snprintf(from, sizeof from, "%s/seg_1_0%s", part, manifest_suffixes[f]);
             snprintf(to, sizeof to, "%s/%s%s", multi, segs[s].name, manifest_suffixes[f]);
             copy_file(from, to);
         }

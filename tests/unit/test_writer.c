@@ -764,7 +764,7 @@ static void test_failed_writer_keeps_index(void **state)
     char dir[4096], path[4096], blocker[4096];
     snprintf(dir, sizeof dir, "%s", at(fx, "ix"));
     snprintf(path, sizeof path, "%s", at(fx, "bad.jsonl"));
-    snprintf(blocker, sizeof blocker, "%s", at(fx, "ix/seg_2.dict"));
+    snprintf(blocker, sizeof blocker, "%s", at(fx, "ix/seg_2_0.dict"));
     build_sample(fx, dir);
     static char before[NDIGEST][8192];
     assert_int_equal(digest_index(dir, before), 1);
@@ -789,14 +789,14 @@ static void test_failed_writer_keeps_index(void **state)
     assert_same_index(dir, before, 1);
     assert_int_equal(count_entries(dir), 6);
 
-    /* Failing: the commit cannot rename seg_2.dict.tmp onto a folder of that name. */
+    /* Failing: the commit cannot rename seg_2_0.dict.tmp onto a folder of that name. */
     o = options(fx, NULL, 0);
     w = open_writer(dir, &o);
     assert_int_equal(quarry_writer_add(w, &d), QUARRY_OK);
     assert_int_equal(mkdir(blocker, 0755), 0);
     int rc = quarry_writer_commit(w);
     assert_int_equal(rc, QUARRY_EIO);
-    assert_non_null(strstr(quarry_writer_errmsg(w), "seg_2.dict"));
+    assert_non_null(strstr(quarry_writer_errmsg(w), "seg_2_0.dict"));
     assert_int_equal(quarry_writer_commit(w), QUARRY_EIO); /* the failure is sticky */
     /* The files the commit had already put in place (.store, .docs, .post, .pos) are gone. */
     assert_int_equal(count_entries(dir), 6 + 1 + 1); /* + the blocker + LOCK */
@@ -826,8 +826,9 @@ static void test_stale_files_removed(void **state)
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", at(fx, "ix"));
     build_sample(fx, dir);
-    static const char *const stale[] = {"ix/MANIFEST.tmp", "ix/seg_1.dict.tmp", "ix/seg_7.post.tmp",
-                                        "ix/seg_5.docs", "ix/seg_3.store"};
+    static const char *const stale[] = {
+        "ix/MANIFEST.tmp", "ix/seg_1.dict.tmp", "ix/seg_7.post.tmp", "ix/seg_5.docs",
+        "ix/seg_3.store",  "ix/seg_6_2.pos",    "ix/seg_1_0.4.del",  "ix/seg_2_1.7.del.tmp"};
     static const char *const foreign[] = {"ix/notes.txt", "ix/seg", "ix/other.tmp",
                                           "ix/MANIFEST.bak"};
     for (size_t i = 0; i < sizeof stale / sizeof stale[0]; i++)
@@ -846,11 +847,12 @@ static void test_stale_files_removed(void **state)
     }
     for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++)
         assert_true(exists(at(fx, foreign[i])));
-    assert_false(exists(at(fx, "ix/seg_1.dict")));
-    /* The new generation follows the highest seg_N seen (7), so nothing is overwritten. */
+    assert_false(exists(at(fx, "ix/seg_1_0.dict")));
+    /* The new generation follows the highest generation seen in a name (7, of a segment and of
+     * a deletion file), so nothing is overwritten. */
     uint64_t gen = digest_index(dir, before);
     assert_int_equal(gen, 8);
-    assert_true(exists(at(fx, "ix/seg_8.dict")));
+    assert_true(exists(at(fx, "ix/seg_8_0.dict")));
     assert_int_equal(count_entries(dir), 6 + (int)(sizeof foreign / sizeof foreign[0]));
 }
 
@@ -958,7 +960,9 @@ static pid_t spawn_writer(const char *dir, int die, int *ready, int *go)
         close(gp[1]);
         quarry_writer *w = NULL;
         quarry_document d = doc("child", NULL, "written by the child");
-        int ok = quarry_writer_open(&w, dir, NULL) == QUARRY_OK && quarry_writer_add(w, &d) == 0;
+        quarry_writer_options o = QUARRY_WRITER_OPTIONS_INIT;
+        o.threads = 1; /* the document is in the buffer, its store file begun, when add returns */
+        int ok = quarry_writer_open(&w, dir, &o) == QUARRY_OK && quarry_writer_add(w, &d) == 0;
         char c = ok ? 'r' : 'e';
         if (write(rp[1], &c, 1) != 1 || !ok)
             _exit(1);
@@ -1015,11 +1019,11 @@ static void test_lock_stale(void **state)
     close(go);
     assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     assert_int_equal(lock_owner(dir), (long)pid);
-    assert_true(exists(at(fx, "ix/seg_2.store.tmp")));
+    assert_true(exists(at(fx, "ix/seg_2_0.store.tmp")));
 
     build_sample(fx, dir); /* takes the stale lock over */
     assert_false(exists(at(fx, "ix/LOCK")));
-    assert_false(exists(at(fx, "ix/seg_2.store.tmp")));
+    assert_false(exists(at(fx, "ix/seg_2_0.store.tmp")));
     assert_int_equal(count_entries(dir), 6);
     opened ix = open_index(dir);
     assert_int_equal(count(&ix, "maduro"), 5); /* every sample article */

@@ -1,0 +1,387 @@
+/*
+ * workers.c: indexing on several threads, for writer.c when the options ask for more than one.
+ *
+ * The calling thread (quarry_writer_add and the intake functions) checks each document and
+ * copies it into the current batch: a run of consecutive documents meant to make one segment.
+ * N worker threads each own a segbuilder (with its own analyzer: stemmers are not thread-safe)
+ * and do everything else: analysis, inversion, compression of the document store and the
+ * writing of the segment files. Batches are dealt round robin: batch j goes to worker j mod N
+ * once it has finished batch j - N, and the calling thread collects that batch's segments
+ * then, so it gathers them in batch order: documents keep their input order across segments.
+ * A worker starts on a batch as soon as its first document is queued; while it works, the
+ * calling thread reads on and fills the next batch for the next worker.
+ *
+ * Memory: batch j gets a share of the memory available to buffers, available / N, taken when
+ * it starts. The share covers both the copies of documents waiting in the worker's queue and
+ * the worker's buffer: the worker gives its segbuilder the limit share - (target - consumed),
+ * where target is the batch's size in copied bytes and consumed what it has taken from the
+ * queue so far. The target is what should fill the share once inverted: FILL of the share
+ * divided by the bytes of buffer per byte of document measured on batch j - N (INITIAL_RATIO for
+ * the first N batches). A batch whose documents need more than its share is split by its
+ * worker into several segments.
+ *
+ * Determinism: the batches' boundaries, targets and limits depend only on the documents, the
+ * budget and N, never on timing, so a given input gives the same segments with the same
+ * documents in the same order every time. Only the names of the extra segments of a split batch
+ * are taken at run time (the first segment of each batch is named when the batch starts).
+ */
+#include "internal.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "quarry/error.h"
+
+/* Part of its share a batch aims to fill: the measured ratio is an estimate. */
+#define FILL 0.9
+
+/* Bytes of buffer per byte of document before any batch was measured: measured on Wikipedia
+ * articles (about 1.3 for batches of 100 MB) and rounded up, so that first batches split
+ * rarely. */
+#define INITIAL_RATIO 1.5
+
+/* What the C allocator adds to each block it hands out (see invert.c). */
+#define ALLOC_OVERHEAD 16
+
+/* A copied document waiting for its worker. */
+typedef struct record {
+    struct record *next; /* next in the queue */
+    size_t id_len;       /* bytes of id, then title, then text in bytes[] */
+    size_t title_len;
+    size_t text_len;
+    char bytes[]; /* id, title and text, back to back */
+} record;
+
+/* Bytes a record takes in memory. */
+static size_t record_size(const quarry_document *doc)
+{
+    return sizeof(record) + doc->id_len + doc->title_len + doc->text_len + ALLOC_OVERHEAD;
+}
+
+typedef struct worker {
+    struct workers *ws;    /* the pool */
+    pthread_t thread;      /* its thread */
+    int started;           /* the thread was created */
+    segbuilder *sb;        /* its buffer */
+    pthread_cond_t cv;     /* signalled when records are queued, the batch closes or quitting */
+    /* The fields below are shared, under ws->mu. */
+    record *head, *tail;   /* queued records of its batch */
+    int busy;              /* a batch is assigned and not finished */
+    int closed;            /* the batch has all its records (some may still be queued) */
+    uint64_t batch;        /* number of the batch assigned (valid once busy was set) */
+    size_t share;          /* the batch's memory share */
+    size_t target;         /* its size in record bytes, as planned */
+    char first[64];        /* name of the batch's first segment */
+    int first_used;        /* that name was taken */
+    seglist out;           /* segments of its finished batch, until collected */
+    double ratio;          /* bytes of buffer per byte of document, measured at the batch's end */
+} worker;
+
+struct workers {
+    pthread_mutex_t mu;    /* guards the workers' shared fields, rc, err and the name callback */
+    pthread_cond_t done;   /* signalled when a worker finishes a batch */
+    worker *w;             /* the workers */
+    unsigned n;            /* how many */
+    segname_fn name;       /* the writer's segment names (called under mu) */
+    void *name_ctx;        /* passed to name */
+    int quit;              /* workers must stop (set by workers_free) */
+    int rc;                /* first failure of a worker (under mu) */
+    char err[ERRMSG_CAP];  /* its message (under mu) */
+    /* The calling thread's own fields. */
+    uint64_t batches;      /* batches started */
+    int open;              /* the last batch started still takes documents */
+    size_t filled;         /* record bytes of the open batch so far */
+    seglist segs;          /* segments of the batches collected, in batch order */
+};
+
+/* Segment names for a worker's segbuilder: the batch's first segment takes the name given
+ * when the batch started, further ones (a split) the writer's next. */
+static int worker_name(void *ctx, char *name, size_t cap)
+{
+    worker *w = ctx;
+    workers *ws = w->ws;
+    pthread_mutex_lock(&ws->mu);
+    int rc = QUARRY_OK;
+    if (!w->first_used) {
+        snprintf(name, cap, "%s", w->first);
+        w->first_used = 1;
+    } else {
+        rc = ws->name(ws->name_ctx, name, cap);
+    }
+    pthread_mutex_unlock(&ws->mu);
+    return rc;
+}
+
+/* Frees a list of records. */
+static void free_records(record *r)
+{
+    while (r) {
+        record *next = r->next;
+        alloc_free(r);
+        r = next;
+    }
+}
+
+/* Records the first failure of the pool (under mu). */
+static void fail(workers *ws, int rc, const char *msg)
+{
+    if (!ws->rc) {
+        ws->rc = rc;
+        snprintf(ws->err, sizeof ws->err, "%s", msg);
+    }
+}
+
+/* A worker's thread: takes the queued records of its batch, adds them to its segbuilder, and
+ * flushes it when the batch is closed and drained. After a failure it only drains. */
+static void *work(void *arg)
+{
+    worker *w = arg;
+    workers *ws = w->ws;
+    size_t consumed = 0;
+    pthread_mutex_lock(&ws->mu);
+    for (;;) {
+        while (!ws->quit && !w->head && !(w->busy && w->closed))
+            pthread_cond_wait(&w->cv, &ws->mu);
+        if (ws->quit)
+            break;
+        if (w->head) {
+            record *list = w->head;
+            w->head = w->tail = NULL;
+            size_t share = w->share, target = w->target;
+            int rc = ws->rc;
+            pthread_mutex_unlock(&ws->mu);
+            for (record *r = list; r && !rc; r = r->next) {
+                quarry_document d = {r->bytes, r->id_len, r->bytes + r->id_len, r->title_len,
+                                     r->bytes + r->id_len + r->title_len, r->text_len};
+                size_t pending = target > consumed ? target - consumed : 0;
+                size_t limit = share > pending ? share - pending : 0;
+                uint32_t length;
+                rc = segbuilder_add(w->sb, &d, limit, &w->out, &length);
+                consumed += record_size(&d);
+            }
+            free_records(list);
+            pthread_mutex_lock(&ws->mu);
+            if (rc)
+                fail(ws, rc, segbuilder_errmsg(w->sb));
+            continue;
+        }
+        /* The batch is closed and every record taken: write its (last) segment. */
+        int rc = ws->rc;
+        pthread_mutex_unlock(&ws->mu);
+        if (!rc)
+            rc = segbuilder_flush(w->sb, &w->out);
+        w->ratio = segbuilder_ratio(w->sb);
+        consumed = 0;
+        pthread_mutex_lock(&ws->mu);
+        if (rc)
+            fail(ws, rc, segbuilder_errmsg(w->sb));
+        w->busy = 0;
+        pthread_cond_broadcast(&ws->done);
+    }
+    pthread_mutex_unlock(&ws->mu);
+    return NULL;
+}
+
+int workers_start(workers **out, unsigned n, const char *dir, const char *language,
+                  segname_fn name, void *name_ctx, char *err, size_t cap)
+{
+    *out = NULL;
+    workers *ws = alloc_array(1, sizeof *ws);
+    if (!ws || !(ws->w = alloc_array(n, sizeof *ws->w))) {
+        alloc_free(ws);
+        return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
+    }
+    ws->name = name;
+    ws->name_ctx = name_ctx;
+    if (pthread_mutex_init(&ws->mu, NULL) || pthread_cond_init(&ws->done, NULL)) {
+        alloc_free(ws->w);
+        alloc_free(ws);
+        return errmsg_set(err, cap, QUARRY_ENOMEM, "cannot create a lock for the workers");
+    }
+    int rc = QUARRY_OK;
+    for (unsigned i = 0; i < n && !rc; i++) {
+        worker *w = &ws->w[i];
+        w->ws = ws;
+        if (pthread_cond_init(&w->cv, NULL)) {
+            rc = errmsg_set(err, cap, QUARRY_ENOMEM, "cannot create a condition variable");
+            break;
+        }
+        ws->n = i + 1; /* workers_free cleans up this one from here on */
+        rc = segbuilder_create(&w->sb, dir, language, worker_name, w);
+        if (rc) {
+            errmsg_set(err, cap, rc, "out of memory");
+            break;
+        }
+        if (pthread_create(&w->thread, NULL, work, w) != 0) {
+            rc = errmsg_set(err, cap, QUARRY_ENOMEM, "cannot start indexing thread %u", i + 1);
+            break;
+        }
+        w->started = 1;
+    }
+    *out = ws;
+    return rc;
+}
+
+/* Takes the finished batch of worker w into ws->segs. Under mu, with w not busy. */
+static int collect(workers *ws, worker *w)
+{
+    int rc = seglist_append(&ws->segs, &w->out);
+    w->out.n = 0;
+    w->out.terms = w->out.postings = 0;
+    if (rc)
+        fail(ws, rc, "out of memory");
+    return rc;
+}
+
+/* Waits for worker w to finish its batch. Under mu. */
+static void wait_idle(workers *ws, worker *w)
+{
+    while (w->busy)
+        pthread_cond_wait(&ws->done, &ws->mu);
+}
+
+/* Starts the next batch with `available` bytes for all buffers: waits for its worker to finish
+ * the batch before, collects that one's segments and sizes the new one from its ratio. */
+static int start_batch(workers *ws, size_t available)
+{
+    worker *w = &ws->w[ws->batches % ws->n];
+    pthread_mutex_lock(&ws->mu);
+    wait_idle(ws, w);
+    int rc = ws->rc;
+    if (!rc)
+        rc = collect(ws, w);
+    if (!rc) {
+        double ratio = ws->batches >= ws->n && w->ratio > 0 ? w->ratio : INITIAL_RATIO;
+        w->share = available / ws->n;
+        w->target = (size_t)(FILL * (double)w->share / (ratio > 1 ? ratio : 1));
+        w->batch = ws->batches;
+        w->busy = 1;
+        w->closed = 0;
+        w->first_used = 0;
+        rc = ws->name(ws->name_ctx, w->first, sizeof w->first);
+        if (rc)
+            fail(ws, rc, "too many segments in one commit");
+    }
+    pthread_mutex_unlock(&ws->mu);
+    if (!rc) {
+        ws->batches++;
+        ws->open = 1;
+        ws->filled = 0;
+    }
+    return rc;
+}
+
+/* Closes the open batch: its worker writes its last segment once the queue is drained. */
+static void close_batch(workers *ws)
+{
+    worker *w = &ws->w[(ws->batches - 1) % ws->n];
+    pthread_mutex_lock(&ws->mu);
+    w->closed = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&ws->mu);
+    ws->open = 0;
+}
+
+int workers_add(workers *ws, const quarry_document *doc, size_t available)
+{
+    int rc;
+    if (!ws->open && (rc = start_batch(ws, available)))
+        return rc;
+    size_t size = record_size(doc);
+    record *r = alloc_bytes(size - ALLOC_OVERHEAD);
+    if (!r) {
+        pthread_mutex_lock(&ws->mu);
+        fail(ws, QUARRY_ENOMEM, "out of memory");
+        pthread_mutex_unlock(&ws->mu);
+        return QUARRY_ENOMEM;
+    }
+    r->next = NULL;
+    r->id_len = doc->id_len;
+    r->title_len = doc->title_len;
+    r->text_len = doc->text_len;
+    if (doc->id_len)
+        memcpy(r->bytes, doc->id, doc->id_len);
+    if (doc->title_len)
+        memcpy(r->bytes + doc->id_len, doc->title, doc->title_len);
+    if (doc->text_len)
+        memcpy(r->bytes + doc->id_len + doc->title_len, doc->text, doc->text_len);
+    worker *w = &ws->w[(ws->batches - 1) % ws->n];
+    pthread_mutex_lock(&ws->mu);
+    rc = ws->rc;
+    if (rc) {
+        alloc_free(r);
+    } else {
+        if (w->tail)
+            w->tail->next = r;
+        else
+            w->head = r;
+        w->tail = r;
+        pthread_cond_signal(&w->cv);
+    }
+    pthread_mutex_unlock(&ws->mu);
+    if (rc)
+        return rc;
+    ws->filled += size;
+    if (ws->filled >= w->target)
+        close_batch(ws);
+    return QUARRY_OK;
+}
+
+int workers_finish(workers *ws, seglist *out)
+{
+    if (ws->open)
+        close_batch(ws);
+    uint64_t first = ws->batches > ws->n ? ws->batches - ws->n : 0;
+    pthread_mutex_lock(&ws->mu);
+    for (uint64_t j = first; j < ws->batches && !ws->rc; j++) {
+        worker *w = &ws->w[j % ws->n];
+        wait_idle(ws, w);
+        if (!ws->rc)
+            collect(ws, w);
+    }
+    int rc = ws->rc;
+    pthread_mutex_unlock(&ws->mu);
+    if (!rc && seglist_append(out, &ws->segs))
+        rc = QUARRY_ENOMEM;
+    return rc;
+}
+
+size_t workers_memory(const workers *ws)
+{
+    return ws->segs.cap * sizeof(manifest_segment);
+}
+
+const char *workers_errmsg(workers *ws)
+{
+    pthread_mutex_lock(&ws->mu);
+    const char *m = ws->rc ? ws->err : "";
+    pthread_mutex_unlock(&ws->mu);
+    return m;
+}
+
+void workers_free(workers *ws)
+{
+    if (!ws)
+        return;
+    pthread_mutex_lock(&ws->mu);
+    ws->quit = 1;
+    for (unsigned i = 0; i < ws->n; i++)
+        pthread_cond_signal(&ws->w[i].cv);
+    pthread_mutex_unlock(&ws->mu);
+    for (unsigned i = 0; i < ws->n; i++) {
+        worker *w = &ws->w[i];
+        if (w->started)
+            pthread_join(w->thread, NULL);
+        free_records(w->head);
+        segbuilder_free(w->sb); /* removes the temporary file of an unfinished segment */
+        seglist_free(&w->out);
+        pthread_cond_destroy(&w->cv);
+    }
+    seglist_free(&ws->segs);
+    pthread_cond_destroy(&ws->done);
+    pthread_mutex_destroy(&ws->mu);
+    alloc_free(ws->w);
+    alloc_free(ws);
+}
