@@ -22,18 +22,18 @@
 #include "quarry/error.h"
 
 struct segbuilder {
-    char *dir;              /* index folder */
-    analyzer *an;           /* this thread's analysis (stemmers are not thread-safe) */
-    segname_fn name;        /* gives the name of each new segment */
-    void *name_ctx;         /* passed to name */
-    inverter *inv;          /* postings of the segment being filled; NULL between segments */
-    docwriter *dw;          /* its document table and store; NULL between segments */
-    char seg[64];           /* its name */
-    uint32_t ndocs;         /* its documents */
-    uint64_t raw;           /* bytes of id, title and text of its documents */
-    uint64_t big_raw;       /* raw bytes of the largest segment flushed since segbuilder_ratio */
-    size_t big_load;        /* its load (segbuilder_load) just before the flush */
-    char err[ERRMSG_CAP];   /* message of the last failure */
+    char *dir;            /* index folder */
+    analyzer *an;         /* this thread's analysis (stemmers are not thread-safe) */
+    segname_fn name;      /* gives the name of each new segment */
+    void *name_ctx;       /* passed to name */
+    inverter *inv;        /* postings of the segment being filled; NULL between segments */
+    docwriter *dw;        /* its document table and store; NULL between segments */
+    char seg[64];         /* its name */
+    uint32_t ndocs;       /* its documents */
+    uint64_t raw;         /* bytes of id, title and text of its documents */
+    uint64_t big_raw;     /* raw bytes of the largest segment flushed since segbuilder_ratio */
+    size_t big_load;      /* its load (segbuilder_load) just before the flush */
+    char err[ERRMSG_CAP]; /* message of the last failure */
 };
 
 int seglist_push(seglist *l, const manifest_segment *ms)
@@ -187,8 +187,8 @@ int segbuilder_flush(segbuilder *b, seglist *out)
     if (rc)
         errmsg_set(b->err, sizeof b->err, rc, "%s", docwriter_errmsg(b->dw));
     else
-        rc = inverter_write(b->inv, b->dir, b->seg, docwriter_lengths(b->dw), &ms.files[SEG_DICT],
-                            b->err, sizeof b->err);
+        rc = inverter_write(b->inv, b->dir, b->seg, docwriter_lengths(b->dw), ms.docs,
+                            &ms.files[SEG_DICT], b->err, sizeof b->err);
     if (!rc && seglist_push(out, &ms))
         rc = errmsg_set(b->err, sizeof b->err, QUARRY_ENOMEM, "out of memory");
     if (!rc) {
@@ -217,8 +217,8 @@ int segbuilder_add(segbuilder *b, const quarry_document *doc, size_t limit, segl
             return rc;
         }
     }
-    rc = inverter_add(b->inv, b->an, b->ndocs, doc->title, doc->title_len, doc->text,
-                      doc->text_len, length);
+    rc = inverter_add(b->inv, b->an, b->ndocs, doc->title, doc->title_len, doc->text, doc->text_len,
+                      length);
     if (rc)
         return errmsg_set(b->err, sizeof b->err, rc, "out of memory while indexing");
     rc = docwriter_add(b->dw, doc->id, doc->id_len, doc->title, doc->title_len, doc->text,

@@ -61,39 +61,39 @@ static size_t record_size(const quarry_document *doc)
 }
 
 typedef struct worker {
-    struct workers *ws;    /* the pool */
-    pthread_t thread;      /* its thread */
-    int started;           /* the thread was created */
-    segbuilder *sb;        /* its buffer */
-    pthread_cond_t cv;     /* signalled when records are queued, the batch closes or quitting */
+    struct workers *ws; /* the pool */
+    pthread_t thread;   /* its thread */
+    int started;        /* the thread was created */
+    segbuilder *sb;     /* its buffer */
+    pthread_cond_t cv;  /* signalled when records are queued, the batch closes or quitting */
     /* The fields below are shared, under ws->mu. */
-    record *head, *tail;   /* queued records of its batch */
-    int busy;              /* a batch is assigned and not finished */
-    int closed;            /* the batch has all its records (some may still be queued) */
-    uint64_t batch;        /* number of the batch assigned (valid once busy was set) */
-    size_t share;          /* the batch's memory share */
-    size_t target;         /* its size in record bytes, as planned */
-    char first[64];        /* name of the batch's first segment */
-    int first_used;        /* that name was taken */
-    seglist out;           /* segments of its finished batch, until collected */
-    double ratio;          /* bytes of buffer per byte of document, measured at the batch's end */
+    record *head, *tail; /* queued records of its batch */
+    int busy;            /* a batch is assigned and not finished */
+    int closed;          /* the batch has all its records (some may still be queued) */
+    uint64_t batch;      /* number of the batch assigned (valid once busy was set) */
+    size_t share;        /* the batch's memory share */
+    size_t target;       /* its size in record bytes, as planned */
+    char first[64];      /* name of the batch's first segment */
+    int first_used;      /* that name was taken */
+    seglist out;         /* segments of its finished batch, until collected */
+    double ratio;        /* bytes of buffer per byte of document, measured at the batch's end */
 } worker;
 
 struct workers {
-    pthread_mutex_t mu;    /* guards the workers' shared fields, rc, err and the name callback */
-    pthread_cond_t done;   /* signalled when a worker finishes a batch */
-    worker *w;             /* the workers */
-    unsigned n;            /* how many */
-    segname_fn name;       /* the writer's segment names (called under mu) */
-    void *name_ctx;        /* passed to name */
-    int quit;              /* workers must stop (set by workers_free) */
-    int rc;                /* first failure of a worker (under mu) */
-    char err[ERRMSG_CAP];  /* its message (under mu) */
+    pthread_mutex_t mu;   /* guards the workers' shared fields, rc, err and the name callback */
+    pthread_cond_t done;  /* signalled when a worker finishes a batch */
+    worker *w;            /* the workers */
+    unsigned n;           /* how many */
+    segname_fn name;      /* the writer's segment names (called under mu) */
+    void *name_ctx;       /* passed to name */
+    int quit;             /* workers must stop (set by workers_free) */
+    int rc;               /* first failure of a worker (under mu) */
+    char err[ERRMSG_CAP]; /* its message (under mu) */
     /* The calling thread's own fields. */
-    uint64_t batches;      /* batches started */
-    int open;              /* the last batch started still takes documents */
-    size_t filled;         /* record bytes of the open batch so far */
-    seglist segs;          /* segments of the batches collected, in batch order */
+    uint64_t batches; /* batches started */
+    int open;         /* the last batch started still takes documents */
+    size_t filled;    /* record bytes of the open batch so far */
+    seglist segs;     /* segments of the batches collected, in batch order */
 };
 
 /* Segment names for a worker's segbuilder: the batch's first segment takes the name given
@@ -153,8 +153,12 @@ static void *work(void *arg)
             int rc = ws->rc;
             pthread_mutex_unlock(&ws->mu);
             for (record *r = list; r && !rc; r = r->next) {
-                quarry_document d = {r->bytes, r->id_len, r->bytes + r->id_len, r->title_len,
-                                     r->bytes + r->id_len + r->title_len, r->text_len};
+                quarry_document d = {r->bytes,
+                                     r->id_len,
+                                     r->bytes + r->id_len,
+                                     r->title_len,
+                                     r->bytes + r->id_len + r->title_len,
+                                     r->text_len};
                 size_t pending = target > consumed ? target - consumed : 0;
                 size_t limit = share > pending ? share - pending : 0;
                 uint32_t length;
@@ -184,8 +188,8 @@ static void *work(void *arg)
     return NULL;
 }
 
-int workers_start(workers **out, unsigned n, const char *dir, const char *language,
-                  segname_fn name, void *name_ctx, char *err, size_t cap)
+int workers_start(workers **out, unsigned n, const char *dir, const char *language, segname_fn name,
+                  void *name_ctx, char *err, size_t cap)
 {
     *out = NULL;
     workers *ws = alloc_array(1, sizeof *ws);
