@@ -362,6 +362,33 @@ static int read_id_group(const segment *s, uint32_t doc, uint8_t *id, size_t *id
     return 0;
 }
 
+int segment_meta_block(const segment *s, struct libdeflate_decompressor *z, uint32_t k,
+                       buf *scratch, char *err, size_t cap)
+{
+    if ((uint64_t)k * FORMAT_META_BLOCK >= s->ndocs)
+        return segment_corrupt(s, SEG_DOCS, "title block number", err, cap);
+    const uint8_t *rec = s->doc_records + (size_t)k * FORMAT_META_RECORD;
+    uint64_t off = load_u64le(rec);
+    uint32_t clen = load_u32le(rec + 8), rawlen = load_u32le(rec + 12);
+    const filemap *m = &s->files[SEG_DOCS];
+    size_t end = m->size - FORMAT_FOOTER_SIZE;
+    if (scratch->rc)
+        buf_free(scratch);
+    scratch->len = 0;
+    /* zlib cannot expand more than 1032 times: a larger raw length is corrupt, and must
+     * not size an allocation. */
+    if (off < s->meta_start || off > end || clen > end - off ||
+        (uint64_t)rawlen > (uint64_t)clen * 1032)
+        return segment_corrupt(s, SEG_DOCS, "title block record", err, cap);
+    if (buf_reserve(scratch, rawlen))
+        return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
+    if (libdeflate_zlib_decompress(z, m->data + off, clen, scratch->data, rawlen, NULL) !=
+        LIBDEFLATE_SUCCESS)
+        return segment_corrupt(s, SEG_DOCS, "compressed title block", err, cap);
+    scratch->len = rawlen;
+    return QUARRY_OK;
+}
+
 int segment_doc_meta(const segment *s, struct libdeflate_decompressor *z, uint32_t doc,
                      buf *scratch, doc_meta *out, char *err, size_t cap)
 {
@@ -376,29 +403,15 @@ int segment_doc_meta(const segment *s, struct libdeflate_decompressor *z, uint32
     scratch->len = 0;
     out->title_len = 0;
     if (z) {
-        const uint8_t *rec =
-            s->doc_records + (size_t)(doc / FORMAT_META_BLOCK) * FORMAT_META_RECORD;
-        uint64_t off = load_u64le(rec);
-        uint32_t clen = load_u32le(rec + 8), rawlen = load_u32le(rec + 12);
-        const filemap *m = &s->files[SEG_DOCS];
-        size_t end = m->size - FORMAT_FOOTER_SIZE;
-        /* zlib cannot expand more than 1032 times: a larger raw length is corrupt, and must
-         * not size an allocation. */
-        if (off < s->meta_start || off > end || clen > end - off ||
-            (uint64_t)rawlen > (uint64_t)clen * 1032)
-            return segment_corrupt(s, SEG_DOCS, "title block record", err, cap);
-        if (buf_reserve(scratch, rawlen))
-            return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
-        if (libdeflate_zlib_decompress(z, m->data + off, clen, scratch->data, rawlen, NULL) !=
-            LIBDEFLATE_SUCCESS)
-            return segment_corrupt(s, SEG_DOCS, "compressed title block", err, cap);
-        reader r = reader_make(scratch->data, rawlen);
+        int rc = segment_meta_block(s, z, doc / FORMAT_META_BLOCK, scratch, err, cap);
+        if (rc)
+            return rc;
+        reader r = reader_make(scratch->data, scratch->len);
         const uint8_t *title = NULL;
         for (uint32_t k = 0; k <= doc % FORMAT_META_BLOCK; k++)
             if (reader_str(&r, &title, &out->title_len))
                 return segment_corrupt(s, SEG_DOCS, "title block", err, cap);
         title_at = (size_t)(title - scratch->data);
-        scratch->len = rawlen;
     }
     size_t id_at = scratch->len;
     buf_append(scratch, id, out->id_len);

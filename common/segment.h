@@ -130,6 +130,13 @@ int segment_doc_meta(const segment *s, struct libdeflate_decompressor *z, uint32
                      buf *scratch, doc_meta *out, char *err, size_t cap);
 
 /*
+ * Inflates meta block k (the titles of documents 64k .. 64k + 63, each a str) into `scratch`,
+ * whose len becomes its raw length. Returns QUARRY_OK, QUARRY_ECORRUPT or QUARRY_ENOMEM.
+ */
+int segment_meta_block(const segment *s, struct libdeflate_decompressor *z, uint32_t k,
+                       buf *scratch, char *err, size_t cap);
+
+/*
  * Inflates the store block holding the text that `m` locates into `scratch` (reused between
  * calls) with `z` and points *text at the text. Returns QUARRY_OK, QUARRY_ECORRUPT or
  * QUARRY_ENOMEM.

@@ -7,6 +7,7 @@
  *   workers.c   indexing threads: batches of documents, each made into segments by a worker
  *   commit.c    the commit protocol: deletion files, MANIFEST, cleanup
  *   merge.c     the merge policy, called by the commit before the MANIFEST is written
+ *   segmerge.c  segments -> one segment without the deleted documents; merge_plan
  *   invert.c    in-memory positional inverted index, fed to the termwriter at flush
  *   termwriter.c term-by-term, document-by-document postings -> .dict, .post, .pos files
  *   docwriter.c document table and zlib document store -> .docs, .store files
@@ -197,6 +198,49 @@ const char *docwriter_errmsg(const docwriter *dw);
 /* Frees it, removing any unfinished temporary file. NULL is a no-op. */
 void docwriter_free(docwriter *dw);
 
+/* ===== segmerge ======================================================================== */
+
+/* One segment to merge: an opened segment and the documents of it to drop. */
+typedef struct merge_input {
+    const segment *seg;     /* the segment (common/segment.h) */
+    const uint8_t *deleted; /* bitmap of its deleted documents (bit d % 8 of byte d / 8), or
+                               NULL for none; it may be newer than the segment's .del file */
+} merge_input;
+
+/*
+ * Writes segment <dir>/<name> (its five files, each durably by rename) holding the live
+ * documents of in[0..n), in order: their table entries, texts and postings, renumbered from 0.
+ * Terms whose every posting was deleted are dropped. Fills *out (name, docs, tokens, files; no
+ * deletions). Memory: 4 bytes per input document, the new document table, one posting block
+ * per input; never a whole posting list. Returns QUARRY_OK; QUARRY_ECORRUPT (an input is
+ * malformed: the message names its file); QUARRY_EIO or QUARRY_ENOMEM, with a message in err.
+ * On failure the files already renamed into place stay: the caller's commit removes every file
+ * its manifest does not name.
+ */
+int segmerge_run(const char *dir, const char *name, const merge_input *in, size_t n,
+                 manifest_segment *out, char *err, size_t cap);
+
+#define MERGE_FACTOR     10   /* segments of one tier merged at once */
+#define MERGE_FLOOR_DOCS 1000 /* segments below this many documents all count as this size */
+#define MERGE_DELETED_PCT                                                                          \
+    30 /* a segment with more deleted documents than this percentage                               \
+          is rewritten even when its tier is not full */
+
+/* Adjacent segments [first, first + count) to merge into one. */
+typedef struct merge_run {
+    size_t first; /* index of the first segment */
+    size_t count; /* segments */
+} merge_run;
+
+/*
+ * The merge policy: given n segments in order, live[i] documents and deleted[i] deleted ones
+ * each, writes up to cap disjoint runs, in order, into runs and returns their number (0: no
+ * merge needed). Applying them and planning again may find more (a merge can fill the next
+ * tier): callers repeat until it returns 0.
+ */
+size_t merge_plan(const uint64_t *live, const uint64_t *deleted, size_t n, merge_run *runs,
+                  size_t cap);
+
 /* ===== lock ============================================================================== */
 
 /* The writer lock of an index folder, held from lock_acquire to lock_release. */
@@ -375,6 +419,7 @@ struct quarry_writer {
     quarry_writer_stats st; /* counters */
     int rc;                 /* sticky failure (ENOMEM, EIO): the writer is unusable */
     int committed;          /* 1 after a successful commit */
+    int optimize;           /* quarry_writer_optimize: the commit merges all into one */
     char err[ERRMSG_CAP];   /* last failure or warning */
 };
 

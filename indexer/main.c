@@ -21,6 +21,7 @@ static void usage(FILE *out)
           "       quarry-index [options] INDEX --jsonl FILE\n"
           "       quarry-index [options] INDEX --add INPUT... [--jsonl FILE] [--delete ID...]\n"
           "       quarry-index [options] INDEX --delete ID... | --delete-file FILE\n"
+          "       quarry-index [options] INDEX --optimize\n"
           "\n"
           "Builds the index folder INDEX (replacing any index in it) from INPUT files and\n"
           "folders (folders are walked for *.txt and *.md; id = relative path, title = first\n"
@@ -28,7 +29,9 @@ static void usage(FILE *out)
           "With --add, adds the inputs to the index in INDEX instead: a document whose id is\n"
           "already in the index replaces it. --delete and --delete-file remove documents by id\n"
           "from the index as it was (documents added by the same command are kept); they work\n"
-          "on an existing index, alone or with --add. All of it is one commit.\n"
+          "on an existing index, alone or with --add. All of it is one commit. Commits merge\n"
+          "segments of about the same size as they accumulate; --optimize (alone or with the\n"
+          "others) merges the whole index into one segment without deleted documents.\n"
           "\n"
           "options:\n"
           "  --jsonl FILE        read documents from a JSON Lines file ('-' = standard input)\n"
@@ -36,6 +39,7 @@ static void usage(FILE *out)
           "  --delete ID...      delete the documents with these ids (every argument up to\n"
           "                      the next option is an id)\n"
           "  --delete-file FILE  delete the documents whose ids are the lines of FILE\n"
+          "  --optimize          merge the index into one segment at the commit\n"
           "  --memory SIZE       memory budget, bytes or with K, M, G (default 256M)\n"
           "  -j, --threads N     indexing threads (default: one per CPU)\n"
           "  -l, --language L    Snowball stemmer language (default english; 'none' to not stem)\n"
@@ -188,7 +192,8 @@ int main(int argc, char **argv)
     int *is_jsonl = calloc((size_t)argc, sizeof *is_jsonl);
     const char **deletes = calloc((size_t)argc, sizeof *deletes);
     int *is_file = calloc((size_t)argc, sizeof *is_file);
-    int ninputs = 0, ndeletes = 0, quiet = 0, add = 0, missing = 0, reported = 0, status = 1;
+    int ninputs = 0, ndeletes = 0, quiet = 0, add = 0, optimize = 0, missing = 0, reported = 0,
+        status = 1;
     quarry_writer *w = NULL;
     progress prog = {0, 0};
     if (!inputs || !is_jsonl || !deletes || !is_file) {
@@ -249,6 +254,8 @@ int main(int argc, char **argv)
             }
         } else if (!strcmp(a, "--add")) {
             add = 1;
+        } else if (!strcmp(a, "--optimize")) {
+            optimize = 1;
         } else if (!strcmp(a, "--strict")) {
             o.strict = 1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -270,7 +277,7 @@ int main(int argc, char **argv)
         status = 2;
         goto done;
     }
-    if (!index || (ninputs == 0 && ndeletes == 0) || (add && ninputs == 0)) {
+    if (!index || (ninputs == 0 && ndeletes == 0 && !optimize) || (add && ninputs == 0)) {
         usage(stderr);
         status = 2;
         goto done;
@@ -280,7 +287,7 @@ int main(int argc, char **argv)
     o.warn_ctx = &prog;
     o.progress = on_progress;
     o.progress_ctx = &prog;
-    o.mode = add || ndeletes ? QUARRY_WRITER_APPEND : QUARRY_WRITER_CREATE;
+    o.mode = add || ndeletes || optimize ? QUARRY_WRITER_APPEND : QUARRY_WRITER_CREATE;
 
     double t0 = now();
     int rc = quarry_writer_open(&w, index, &o);
@@ -300,6 +307,8 @@ int main(int argc, char **argv)
                 st.skipped ? " (all records were skipped)" : "");
         goto done;
     }
+    if (rc == QUARRY_OK && optimize)
+        rc = quarry_writer_optimize(w);
     if (rc == QUARRY_OK)
         rc = quarry_writer_commit(w);
     if (rc != QUARRY_OK) {
@@ -328,6 +337,9 @@ int main(int argc, char **argv)
             printf("deleted %llu document%s (%llu replaced by a new version)\n",
                    (unsigned long long)st.deleted, st.deleted == 1 ? "" : "s",
                    (unsigned long long)st.replaced);
+        if (st.merges)
+            printf("merged %llu segments into %llu\n", (unsigned long long)st.merged_segments,
+                   (unsigned long long)st.merges);
         printf("index: %llu document%s in %llu segment%s, %s (document store %s)\n",
                (unsigned long long)st.index_docs, st.index_docs == 1 ? "" : "s",
                (unsigned long long)st.index_segments, st.index_segments == 1 ? "" : "s", ix, store);

@@ -363,6 +363,15 @@ int quarry_writer_delete(quarry_writer *w, const char *id, size_t id_len)
     return QUARRY_OK;
 }
 
+int quarry_writer_optimize(quarry_writer *w)
+{
+    int rc = usable(w);
+    if (rc)
+        return rc;
+    w->optimize = 1;
+    return QUARRY_OK;
+}
+
 void writer_stop(quarry_writer *w)
 {
     workers_free(w->ws);

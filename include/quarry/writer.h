@@ -125,21 +125,23 @@ typedef struct quarry_document {
  * behind docs.
  */
 typedef struct quarry_writer_stats {
-    uint64_t docs;           /* documents added */
-    uint64_t skipped;        /* input records skipped (invalid UTF-8, bad JSON, duplicate id in
-                                create mode) */
-    uint64_t bytes_in;       /* bytes of input read (files and JSONL lines, or id+title+text) */
-    uint64_t tokens;         /* tokens indexed (sum of the lengths of the documents added) */
-    uint64_t terms;          /* dictionary entries written: distinct terms of each new segment,
-                                summed over them (a term in k segments counts k times) */
-    uint64_t postings;       /* (term, document) pairs written */
-    uint64_t replaced;       /* documents added in place of a live one with the same id */
-    uint64_t deleted;        /* documents marked deleted: by quarry_writer_delete or replaced */
-    uint64_t segments;       /* segments written by this writer so far */
-    uint64_t index_docs;     /* live documents of the committed index; 0 before the commit */
-    uint64_t index_segments; /* segments of the committed index; 0 before the commit */
-    uint64_t index_bytes;    /* bytes of the committed index's files; 0 before the commit */
-    uint64_t store_bytes;    /* of which the compressed document stores */
+    uint64_t docs;            /* documents added */
+    uint64_t skipped;         /* input records skipped (invalid UTF-8, bad JSON, duplicate id in
+                                 create mode) */
+    uint64_t bytes_in;        /* bytes of input read (files and JSONL lines, or id+title+text) */
+    uint64_t tokens;          /* tokens indexed (sum of the lengths of the documents added) */
+    uint64_t terms;           /* dictionary entries written: distinct terms of each new segment,
+                                 summed over them (a term in k segments counts k times) */
+    uint64_t postings;        /* (term, document) pairs written */
+    uint64_t replaced;        /* documents added in place of a live one with the same id */
+    uint64_t deleted;         /* documents marked deleted: by quarry_writer_delete or replaced */
+    uint64_t segments;        /* segments written by this writer so far */
+    uint64_t merges;          /* segments the commit wrote by merging (merge policy, optimize) */
+    uint64_t merged_segments; /* segments those merges replaced */
+    uint64_t index_docs;      /* live documents of the committed index; 0 before the commit */
+    uint64_t index_segments;  /* segments of the committed index; 0 before the commit */
+    uint64_t index_bytes;     /* bytes of the committed index's files; 0 before the commit */
+    uint64_t store_bytes;     /* of which the compressed document stores */
 } quarry_writer_stats;
 
 /*
@@ -178,6 +180,19 @@ int quarry_writer_add(quarry_writer *w, const quarry_document *doc);
  * usable; the message names the id); the writer's failure, if it failed before.
  */
 int quarry_writer_delete(quarry_writer *w, const char *id, size_t id_len);
+
+/*
+ * Makes the commit merge every segment of the index (those of the previous commit in append
+ * mode, and this writer's) into one segment holding only the live documents, as Lucene's
+ * forceMerge(1). Without it, the commit merges by the policy alone: about ten segments of
+ * each size range (a power of ten of documents) are kept, adjacent segments of a range merge
+ * ten at a time, and a segment with more than 30% of its documents deleted is rewritten.
+ * Merging drops deleted documents, so BM25's statistics count only live documents again, and
+ * renumbers documents (docids of a later commit differ). It reads the merged segments and
+ * writes the new one in the commit, streaming (memory: 4 bytes per document merged plus the
+ * new segment's document table). Returns QUARRY_OK, or the writer's earlier failure.
+ */
+int quarry_writer_optimize(quarry_writer *w);
 
 /*
  * Adds the file or the folder at `path`. A folder is walked recursively in name order and
