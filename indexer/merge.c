@@ -114,7 +114,7 @@ int merge_policy_apply(quarry_writer *w, writer_segment **segs, size_t *n)
             if (!rc) {
                 replace_run(v, n, runs[r].first, runs[r].count, &m);
                 w->st.merged_segments += runs[r].count;
-                w->st.merges++;
+                w->st.merges += m.ms.docs > 0; /* a run of deleted documents only vanishes */
             }
         }
         if (rc)

@@ -97,10 +97,10 @@ static int copy_documents(docwriter *dw, const merge_input *in, size_t n, char *
 
 /* One input's place in the k-way merge of dictionaries. */
 typedef struct source {
-    dict_iter it;      /* walk of its dictionary */
-    const uint8_t *t;  /* its current term (in it), NULL when exhausted */
-    size_t len;        /* bytes */
-    term_info ti;      /* the current term's postings */
+    dict_iter it;     /* walk of its dictionary */
+    const uint8_t *t; /* its current term (in it), NULL when exhausted */
+    size_t len;       /* bytes */
+    term_info ti;     /* the current term's postings */
 } source;
 
 static int advance(source *src, const segment *s, char *err, size_t cap)
@@ -152,9 +152,8 @@ static int copy_postings(termwriter *tw, const merge_input *in, const term_info 
             break;
     }
     if (!rc && c.rc)
-        rc = c.rc == QUARRY_ECORRUPT
-                 ? segment_corrupt(in->seg, SEG_POST, "posting list", err, cap)
-                 : errmsg_set(err, cap, c.rc, "out of memory");
+        rc = c.rc == QUARRY_ECORRUPT ? segment_corrupt(in->seg, SEG_POST, "posting list", err, cap)
+                                     : errmsg_set(err, cap, c.rc, "out of memory");
     else if (rc)
         errmsg_set(err, cap, rc, "%s", termwriter_errmsg(tw));
     cursor_free(&c);
@@ -162,8 +161,8 @@ static int copy_postings(termwriter *tw, const merge_input *in, const term_info 
 }
 
 /* Merges the dictionaries and postings of in[0..n) into tw. */
-static int merge_terms(termwriter *tw, const merge_input *in, size_t n, uint32_t **maps,
-                       char *err, size_t cap)
+static int merge_terms(termwriter *tw, const merge_input *in, size_t n, uint32_t **maps, char *err,
+                       size_t cap)
 {
     source *src = alloc_array(n ? n : 1, sizeof *src);
     if (!src)
@@ -186,8 +185,7 @@ static int merge_terms(termwriter *tw, const merge_input *in, size_t n, uint32_t
         for (size_t i = lo; i < n && !rc; i++) {
             if (!src[i].t || compare(src[i].t, src[i].len, term, len) != 0)
                 continue;
-            rc = copy_postings(tw, &in[i], &src[i].ti, maps[i], &begun, term, len, &gaps, err,
-                               cap);
+            rc = copy_postings(tw, &in[i], &src[i].ti, maps[i], &begun, term, len, &gaps, err, cap);
             if (!rc)
                 rc = advance(&src[i], in[i].seg, err, cap);
         }

@@ -97,8 +97,7 @@ static void assert_same_files(const char *a, const char *name, const char *b)
 /* Merges the single segments of the indexes in `parts` (with deletion bitmaps `del`, which
  * may be NULL) into dir/<name>; returns the manifest entry. */
 static int merge_into(const char *dir, const char *name, const char *const *parts,
-                      uint8_t *const *del, size_t n, manifest_segment *out, char *err,
-                      size_t cap)
+                      uint8_t *const *del, size_t n, manifest_segment *out, char *err, size_t cap)
 {
     segment segs[4];
     manifest mans[4];
@@ -443,10 +442,8 @@ static void test_policy(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_merge_equals_build),
-        cmocka_unit_test(test_merge_drops_deleted),
-        cmocka_unit_test(test_merge_corrupt_input),
-        cmocka_unit_test(test_policy),
+        cmocka_unit_test(test_merge_equals_build),  cmocka_unit_test(test_merge_drops_deleted),
+        cmocka_unit_test(test_merge_corrupt_input), cmocka_unit_test(test_policy),
         cmocka_unit_test(test_commits_merge),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
