@@ -137,7 +137,8 @@ typedef struct quarry_writer_stats {
     uint64_t deleted;         /* documents marked deleted: by quarry_writer_delete or replaced */
     uint64_t segments;        /* segments written by this writer so far */
     uint64_t merges;          /* segments the commit wrote by merging (merge policy, optimize) */
-    uint64_t merged_segments; /* segments those merges replaced */
+    uint64_t merged_segments; /* segments those merges replaced (a segment whose documents
+                                 were all deleted is dropped: replaced by none) */
     uint64_t index_docs;      /* live documents of the committed index; 0 before the commit */
     uint64_t index_segments;  /* segments of the committed index; 0 before the commit */
     uint64_t index_bytes;     /* bytes of the committed index's files; 0 before the commit */
