@@ -3,7 +3,8 @@
  *
  *   intake.c    files, folders and JSON Lines -> quarry_document (public add functions)
  *   writer.c    quarry_writer: analysis, document numbering, commit protocol
- *   invert.c    in-memory positional inverted index -> .dict, .post, .pos files
+ *   invert.c    in-memory positional inverted index, fed to the termwriter at commit
+ *   termwriter.c term-by-term, document-by-document postings -> .dict, .post, .pos files
  *   docwriter.c document table and zlib document store -> .docs, .store files
  *   lock.c      the LOCK file: one writer at a time per index folder
  */
@@ -44,13 +45,85 @@ uint64_t inverter_terms(const inverter *inv);
 uint64_t inverter_postings(const inverter *inv);
 
 /*
- * Writes <dir>/<seg>.dict, .post and .pos (durably, by rename), given every document's length
- * (for the block-max impacts) and fills files[0..2] with their
- * suffixes, sizes and checksums. Returns QUARRY_OK, QUARRY_EIO or QUARRY_ENOMEM with a message
- * in err.
+ * Writes <dir>/<seg>.dict, .post and .pos (durably, by rename) through a termwriter, given the
+ * length of each of the segment's ndocs documents (for the block-max impacts; every docid added
+ * must be below ndocs), and fills files[0..2] with their suffixes, sizes and checksums. Returns
+ * QUARRY_OK, QUARRY_EIO or QUARRY_ENOMEM with a message in err.
  */
 int inverter_write(inverter *inv, const char *dir, const char *seg, const uint32_t *lengths,
-                   manifest_file files[3], char *err, size_t cap);
+                   uint32_t ndocs, manifest_file files[3], char *err, size_t cap);
+
+/* ===== termwriter ======================================================================== */
+
+/*
+ * The encoder of a segment's term files, .dict, .post and .pos (format.h, docs/FORMAT.md),
+ * streaming: terms come in byte order and each term's postings in document order, one or a
+ * run at a time, and the memory held is one block of 128 postings and 128 position gaps plus
+ * the encoded bytes of the current term. Sticky error: after a failure every call returns it and
+ * does nothing, and the message is in termwriter_errmsg. One owner thread.
+ *
+ *     termwriter *tw;
+ *     if (termwriter_open(&tw, dir, "seg_1", lengths, ndocs, err, sizeof err))
+ *         return ...;                                   // message in err
+ *     for each term, in byte order:
+ *         termwriter_begin(tw, term, term_len);
+ *         for each document containing it, in increasing order (or a run of them):
+ *             termwriter_postings(tw, &doc, &tf, gaps, 1);
+ *         termwriter_end(tw);
+ *     rc = termwriter_finish(tw, files);                 // message in termwriter_errmsg(tw)
+ *     termwriter_free(tw);
+ */
+typedef struct termwriter termwriter;
+
+/*
+ * Starts <dir>/<seg>.dict, .post and .pos as temporary files. lengths[0..ndocs) are the lengths
+ * of the segment's documents (for the block-max impacts), borrowed until termwriter_finish.
+ * Returns QUARRY_OK, QUARRY_EIO or QUARRY_ENOMEM with a message in err; on failure *out is
+ * NULL and no file is left.
+ */
+int termwriter_open(termwriter **out, const char *dir, const char *seg, const uint32_t *lengths,
+                    uint32_t ndocs, char *err, size_t cap);
+
+/*
+ * Begins the next term, term[0..len) with len <= 255, which must come strictly after the
+ * previous one in byte order (unsigned bytes, the shorter first on a common prefix). Returns
+ * the sticky rc: QUARRY_ERROR for a term out of order, too long, or begun inside another term.
+ */
+int termwriter_begin(termwriter *tw, const uint8_t *term, size_t len);
+
+/*
+ * Adds the next n postings of the current term (n may be 0): document docs[i], below ndocs and
+ * above the term's previous document, with tfs[i] occurrences (1 <= tf <= the document's
+ * length). Their positions come as gaps, one per occurrence, the tfs[0] of docs[0] first, then
+ * the tfs[1] of docs[1], and so on: a document's first gap is its first position, each next
+ * one its position minus the previous minus 1 (positions 3, 4, 9 are gaps 3, 0, 4); the
+ * positions must stay below 2^32. A caller with one posting at hand passes n = 1; one with a
+ * run of them saves the per-call work. Returns the sticky rc: QUARRY_ERROR when a rule above
+ * is broken (some postings before the offending one may have been added) or no term is begun,
+ * QUARRY_ENOMEM.
+ */
+int termwriter_postings(termwriter *tw, const uint32_t *docs, const uint32_t *tfs,
+                        const uint32_t *gaps, uint32_t n);
+
+/*
+ * Ends the current term, which must have at least one posting: writes its .post and .pos areas
+ * and its dictionary entry. Returns the sticky rc (QUARRY_ERROR, QUARRY_ENOMEM, QUARRY_EIO).
+ */
+int termwriter_end(termwriter *tw);
+
+/*
+ * Writes the dictionary's block table and the three footers, fsyncs the files and renames them
+ * into place; fills files[0..2] with their suffixes, sizes and checksums (the manifest's order).
+ * Must follow termwriter_end of the last term. Returns the sticky rc; on failure the files not
+ * yet renamed are removed (those renamed before the failure are the caller's to remove).
+ */
+int termwriter_finish(termwriter *tw, manifest_file files[3]);
+
+/* The message of the sticky error ("" if none); valid until the next call on tw. */
+const char *termwriter_errmsg(const termwriter *tw);
+
+/* Frees it, removing the temporary files of an unfinished segment. NULL is a no-op. */
+void termwriter_free(termwriter *tw);
 
 /* ===== docwriter ========================================================================= */
 

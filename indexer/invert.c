@@ -1,6 +1,6 @@
 /*
- * invert.c: the in-memory positional inverted index of the segment being built, and its
- * serialisation into the .dict, .post and .pos files (format.h, docs/FORMAT.md).
+ * invert.c: the in-memory positional inverted index of the segment being built, written out
+ * through the termwriter as the segment's .dict, .post and .pos files (docs/FORMAT.md).
  *
  * Words are tokenized here and mapped to terms through a cache keyed by the folded word, so a
  * repeated word costs one hash lookup; a new word is stemmed once with analyzer_term, which
@@ -8,21 +8,18 @@
  * Each distinct term gets a number (vocabulary hash) and two growing byte buffers, already in
  * the on-disk encoding: its postings (docid gap, tf - 1) and its positions (position gaps).
  * Positions are appended as tokens arrive; a document's (gap, tf) pairs are appended when the
- * document ends, for the terms it touched. Writing sorts the terms by their bytes and copies
- * the buffers out, so a commit costs one pass over the postings.
+ * document ends, for the terms it touched. Writing sorts the terms by their bytes and feeds
+ * each term's postings, decoded a block of 128 at a time, to the termwriter (termwriter.c),
+ * which encodes the files: a commit costs one pass over the postings, and its memory beyond
+ * the inverter's is one block's positions and one term's encoded bytes.
  */
 #include "internal.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
 #include "common/buf.h"
-#include "common/fileio.h"
-#include "common/bitpack.h"
-#include "common/format.h"
-#include "common/pfor.h"
 #include "common/tokenizer.h"
 #include "quarry/error.h"
 
@@ -280,174 +277,72 @@ static int cmp_key(const void *a, const void *b)
     return (x->len > y->len) - (x->len < y->len);
 }
 
-/* Scratch of the term being encoded: its postings decoded from the in-RAM vbytes. */
-typedef struct encoder {
-    uint32_t *docs;              /* docids of the term */
-    uint32_t *freqs;             /* their frequencies */
-    uint32_t *gaps;              /* position gaps (position - previous - 1, previous -1 per doc) */
-    size_t cap, gcap;            /* entries allocated in docs/freqs and in gaps */
-    buf area;                    /* the term's .post area being built */
-    buf posbuf;                  /* the term's .pos area being built */
-    uint32_t tmp[BITPACK_BLOCK]; /* a block of values to pack */
-    uint8_t packed[BITPACK_MAX_BYTES]; /* their packed bytes */
-} encoder;
+/* Postings decoded from a term's vbytes, handed to the termwriter BATCH at a time (a block's
+ * worth: the scratch holds the position gaps of one block). */
+#define BATCH 128
 
-/* Appends a position chunk: n gaps as 128-value patched blocks (common/pfor.h), then the last
- * n % 128 as vbytes. */
-static void put_chunk(encoder *en, const uint32_t *g, size_t n)
-{
-    size_t i = 0;
-    for (; i + BITPACK_BLOCK <= n; i += BITPACK_BLOCK)
-        pfor_put(&en->posbuf, g + i);
-    for (; i < n; i++)
-        buf_put_vbyte(&en->posbuf, g[i]);
-}
-
-static void put_u32_at(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
+typedef struct batch {
+    uint32_t docs[BATCH]; /* documents */
+    uint32_t tfs[BATCH];  /* their frequencies */
+    uint32_t *gaps;       /* their position gaps, document after document */
+    size_t cap;           /* entries allocated in gaps */
+} batch;
 
 /*
- * Encodes term e into en->area (.post) and en->posbuf (.pos) in the block format of format.h;
- * *max_tf and *min_dl receive the term's impact bounds. Returns QUARRY_OK or QUARRY_ENOMEM.
+ * Feeds term e to tw: its postings decoded from the in-RAM vbytes (written by this file: no
+ * checks needed), BATCH at a time, with their position gaps (the termwriter's input format
+ * already). tw's calls are checked once, at termwriter_end: its rc is sticky. Returns
+ * QUARRY_OK, or QUARRY_ENOMEM for the scratch with a message in err, or tw's rc with its
+ * message in err.
  */
-static int encode_term(encoder *en, const term *e, const uint32_t *lengths, uint32_t *max_tf,
-                       uint32_t *min_dl)
+static int put_term(termwriter *tw, const inverter *inv, const term *e, batch *b, char *err,
+                    size_t errcap)
 {
-    uint32_t df = e->df;
-    if (df > en->cap) {
-        uint32_t *d = alloc_resize(en->docs, df, sizeof *d);
-        if (d)
-            en->docs = d;
-        uint32_t *f = alloc_resize(en->freqs, df, sizeof *f);
-        if (f)
-            en->freqs = f;
-        if (!d || !f)
-            return QUARRY_ENOMEM;
-        en->cap = df;
-    }
-    /* Decode the in-RAM postings (they were written by this file: no checks needed). */
+    termwriter_begin(tw, inv->keys.data + e->key_off, e->key_len);
     const uint8_t *p = e->post.data, *end = p + e->post.len;
+    const uint8_t *q = e->pos.data, *qend = q + e->pos.len;
     uint32_t next = 0;
-    uint64_t npos = 0;
-    for (uint32_t i = 0; i < df; i++) {
-        uint64_t gap = 0, tf = 0;
-        vbyte_get(&p, end, &gap);
-        vbyte_get(&p, end, &tf);
-        en->docs[i] = next + (uint32_t)gap;
-        en->freqs[i] = (uint32_t)tf + 1;
-        next = en->docs[i] + 1;
-        npos += en->freqs[i];
-    }
-    if (npos > en->gcap) {
-        uint32_t *g = alloc_resize(en->gaps, npos, sizeof *g);
-        if (!g)
-            return QUARRY_ENOMEM;
-        en->gaps = g;
-        en->gcap = npos;
-    }
-    p = e->pos.data;
-    end = p + e->pos.len;
-    for (uint64_t i = 0; i < npos; i++) {
-        uint64_t g = 0;
-        vbyte_get(&p, end, &g);
-        en->gaps[i] = (uint32_t)g;
-    }
-
-    en->area.len = 0;
-    en->posbuf.len = 0;
-    uint32_t nfull = df / BITPACK_BLOCK, ntail = df % BITPACK_BLOCK;
-    size_t skip_bytes = nfull ? (size_t)nfull * FORMAT_SKIP_ENTRY + 8 : 0;
-    if (buf_reserve(&en->area, skip_bytes))
-        return QUARRY_ENOMEM;
-    en->area.len = skip_bytes; /* filled in below, once the offsets are known */
-    *max_tf = 0;
-    *min_dl = UINT32_MAX;
-    uint64_t gi = 0; /* next position gap */
-    for (uint32_t b = 0; b <= nfull; b++) {
-        uint32_t first = b * BITPACK_BLOCK, n = b < nfull ? BITPACK_BLOCK : ntail;
-        if (n == 0)
-            break;
-        uint32_t bmax = 0, bmin = UINT32_MAX;
-        uint64_t bpos = 0;
-        for (uint32_t i = first; i < first + n; i++) {
-            if (en->freqs[i] > bmax)
-                bmax = en->freqs[i];
-            if (lengths[en->docs[i]] < bmin)
-                bmin = lengths[en->docs[i]];
-            bpos += en->freqs[i];
+    for (uint32_t done = 0; done < e->df;) {
+        uint32_t n = e->df - done < BATCH ? e->df - done : BATCH;
+        size_t npos = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint64_t gap = 0, tf1 = 0;
+            vbyte_get(&p, end, &gap);
+            vbyte_get(&p, end, &tf1);
+            b->docs[i] = next + (uint32_t)gap;
+            b->tfs[i] = (uint32_t)tf1 + 1;
+            next = b->docs[i] + 1;
+            npos += b->tfs[i];
         }
-        if (bmax > *max_tf)
-            *max_tf = bmax;
-        if (bmin < *min_dl)
-            *min_dl = bmin;
-        uint32_t pos_off = (uint32_t)en->posbuf.len;
-        put_chunk(en, en->gaps + gi, bpos);
-        gi += bpos;
-        if (b < nfull) {
-            uint8_t *sk = en->area.data + (size_t)b * FORMAT_SKIP_ENTRY;
-            put_u32_at(sk, en->docs[first + n - 1]);
-            put_u32_at(sk + 4, (uint32_t)en->area.len);
-            put_u32_at(sk + 8, pos_off);
-            /* Impacts as u16, saturated: 65535 reads as "65535 or more" for max_tf (bound it
-             * by tf -> infinity) and a smaller min_dl only raises the bound: both stay safe. */
-            uint32_t t16 = bmax < 65535 ? bmax : 65535, d16 = bmin < 65535 ? bmin : 65535;
-            sk[12] = (uint8_t)t16;
-            sk[13] = (uint8_t)(t16 >> 8);
-            sk[14] = (uint8_t)d16;
-            sk[15] = (uint8_t)(d16 >> 8);
-            uint32_t base = first ? en->docs[first - 1] : UINT32_MAX;
-            bitpack_delta_encode(en->tmp, en->docs + first, base);
-            unsigned dw = bitpack_width(en->tmp, BITPACK_BLOCK);
-            bitpack_pack(en->packed, en->tmp, dw);
-            buf_put_u8(&en->area, (uint8_t)dw);
-            buf_append(&en->area, en->packed, bitpack_bytes(dw));
-            bitpack_freq_encode(en->tmp, en->freqs + first);
-            pfor_put(&en->area, en->tmp);
-        } else {
-            if (nfull) {
-                put_u32_at(en->area.data + (size_t)nfull * FORMAT_SKIP_ENTRY, pos_off);
-                put_u32_at(en->area.data + (size_t)nfull * FORMAT_SKIP_ENTRY + 4,
-                           (uint32_t)en->area.len);
-            }
-            uint32_t prev_next = first ? en->docs[first - 1] + 1 : 0;
-            for (uint32_t i = first; i < first + n; i++) {
-                /* gap * 2 + (tf == 1), then tf - 2 only when tf > 1: most tail postings
-                 * (rare terms) occur once, and then cost one vbyte instead of two. */
-                uint64_t gap = en->docs[i] - prev_next;
-                buf_put_vbyte(&en->area, gap * 2 + (en->freqs[i] == 1));
-                if (en->freqs[i] > 1)
-                    buf_put_vbyte(&en->area, en->freqs[i] - 2);
-                prev_next = en->docs[i] + 1;
-            }
+        if (npos > b->cap) {
+            size_t cap = b->cap * 2 > npos ? b->cap * 2 : npos;
+            uint32_t *grown = alloc_resize(b->gaps, cap, sizeof *grown);
+            if (!grown)
+                return errmsg_set(err, errcap, QUARRY_ENOMEM, "out of memory");
+            b->gaps = grown;
+            b->cap = cap;
         }
+        for (size_t j = 0; j < npos; j++) {
+            uint64_t g = 0;
+            vbyte_get(&q, qend, &g);
+            b->gaps[j] = (uint32_t)g;
+        }
+        termwriter_postings(tw, b->docs, b->tfs, b->gaps, n);
+        done += n;
     }
-    if (nfull && ntail == 0) { /* no tail: it would start at the ends */
-        put_u32_at(en->area.data + (size_t)nfull * FORMAT_SKIP_ENTRY, (uint32_t)en->posbuf.len);
-        put_u32_at(en->area.data + (size_t)nfull * FORMAT_SKIP_ENTRY + 4, (uint32_t)en->area.len);
-    }
-    if (en->area.len > UINT32_MAX || en->posbuf.len > UINT32_MAX)
-        return QUARRY_ENOMEM; /* offsets are 32-bit within a term */
-    return en->area.rc || en->posbuf.rc ? QUARRY_ENOMEM : QUARRY_OK;
+    int rc = termwriter_end(tw);
+    return rc ? errmsg_set(err, errcap, rc, "%s", termwriter_errmsg(tw)) : QUARRY_OK;
 }
 
 int inverter_write(inverter *inv, const char *dir, const char *seg, const uint32_t *lengths,
-                   manifest_file files[3], char *err, size_t cap)
+                   uint32_t ndocs, manifest_file files[3], char *err, size_t cap)
 {
-    static const char *const kinds[3] = {FORMAT_KIND_DICT, FORMAT_KIND_POSTINGS,
-                                         FORMAT_KIND_POSITIONS};
-    static const char *const suffixes[3] = {FORMAT_SUFFIX_DICT, FORMAT_SUFFIX_POSTINGS,
-                                            FORMAT_SUFFIX_POSITIONS};
-    filew fw[3];
-    int opened = 0, rc = inv->rc;
+    int rc = inv->rc;
     sortkey *keys = NULL;
-    buf entry = BUF_INIT, blocks = BUF_INIT;
-    encoder en;
-    memset(&en, 0, sizeof en);
+    termwriter *tw = NULL;
+    batch b;
+    b.gaps = NULL;
+    b.cap = 0;
     if (rc)
         return errmsg_set(err, cap, rc, "out of memory while inverting documents");
     if (inv->nterms > UINT32_MAX)
@@ -463,97 +358,17 @@ int inverter_write(inverter *inv, const char *dir, const char *seg, const uint32
         keys[i].id = (uint32_t)i;
     }
     qsort(keys, inv->nterms, sizeof *keys, cmp_key);
-
-    for (; opened < 3; opened++) {
-        char name[96];
-        snprintf(name, sizeof name, "%s%s", seg, suffixes[opened]);
-        char *path = path_join(dir, name);
-        if (!path) {
-            rc = errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
-            goto done;
-        }
-        rc = filew_open(&fw[opened], path);
-        alloc_free(path);
-        if (rc) {
-            errmsg_set(err, cap, rc, "%s", fw[opened].err);
-            opened++;
-            goto done;
-        }
-        filew_header(&fw[opened], kinds[opened]);
+    rc = termwriter_open(&tw, dir, seg, lengths, ndocs, err, cap);
+    for (size_t i = 0; !rc && i < inv->nterms; i++)
+        rc = put_term(tw, inv, &inv->terms[keys[i].id], &b, err, cap);
+    if (!rc) {
+        rc = termwriter_finish(tw, files);
+        if (rc)
+            errmsg_set(err, cap, rc, "%s", termwriter_errmsg(tw));
     }
-    /* Dictionary: front-coded blocks of FORMAT_DICT_BLOCK entries (format.h). */
-    const uint8_t *prev = NULL;
-    uint32_t prev_len = 0;
-    for (size_t i = 0; i < inv->nterms; i++) {
-        const term *e = &inv->terms[keys[i].id];
-        uint32_t max_tf, min_dl;
-        rc = encode_term(&en, e, lengths, &max_tf, &min_dl);
-        if (rc) {
-            errmsg_set(err, cap, rc, "out of memory encoding postings");
-            goto done;
-        }
-        uint64_t cf = 0;
-        for (uint32_t j = 0; j < e->df; j++)
-            cf += en.freqs[j];
-        int first = i % FORMAT_DICT_BLOCK == 0;
-        if (first) {
-            buf_put_u64(&blocks, fw[0].size);
-            prev_len = 0;
-        }
-        uint32_t shared = 0;
-        while (shared < prev_len && shared < keys[i].len && prev[shared] == keys[i].p[shared])
-            shared++;
-        entry.len = 0;
-        buf_put_vbyte(&entry, shared);
-        buf_put_str(&entry, keys[i].p + shared, keys[i].len - shared);
-        if (first) {
-            buf_put_vbyte(&entry, fw[1].size);
-            buf_put_vbyte(&entry, fw[2].size);
-        }
-        buf_put_vbyte(&entry, e->df);
-        buf_put_vbyte(&entry, cf - e->df);
-        buf_put_vbyte(&entry, en.area.len);
-        buf_put_vbyte(&entry, en.posbuf.len);
-        if (e->df >= BITPACK_BLOCK) { /* short lists are bounded by reading them */
-            buf_put_vbyte(&entry, max_tf);
-            buf_put_vbyte(&entry, min_dl);
-        }
-        if (entry.rc || blocks.rc) {
-            rc = errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
-            goto done;
-        }
-        filew_write(&fw[0], entry.data, entry.len);
-        filew_write(&fw[1], en.area.data, en.area.len);
-        filew_write(&fw[2], en.posbuf.data, en.posbuf.len);
-        prev = keys[i].p;
-        prev_len = keys[i].len;
-    }
-    uint64_t table = fw[0].size;
-    uint8_t h[8];
-    put_u32_at(h, (uint32_t)inv->nterms);
-    put_u32_at(h + 4, (uint32_t)(blocks.len / 8));
-    filew_write(&fw[0], h, 8);
-    filew_write(&fw[0], blocks.data, blocks.len);
-    filew_footer(&fw[0], table);
-    filew_footer(&fw[1], 0);
-    filew_footer(&fw[2], 0);
-    for (int i = 0; i < 3; i++) {
-        memcpy(files[i].suffix, suffixes[i], strlen(suffixes[i]) + 1);
-        int frc = filew_commit(&fw[i], &files[i].size, &files[i].crc);
-        if (frc && !rc)
-            rc = errmsg_set(err, cap, frc, "%s", fw[i].err);
-    }
-    opened = 0;
 done:
-    for (int i = 0; i < opened; i++)
-        filew_abort(&fw[i]);
-    buf_free(&entry);
-    buf_free(&blocks);
-    buf_free(&en.area);
-    buf_free(&en.posbuf);
-    alloc_free(en.docs);
-    alloc_free(en.freqs);
-    alloc_free(en.gaps);
+    termwriter_free(tw);
+    alloc_free(b.gaps);
     alloc_free(keys);
     return rc;
 }

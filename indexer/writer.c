@@ -239,8 +239,8 @@ int quarry_writer_commit(quarry_writer *w)
         errmsg_set(w->err, sizeof w->err, rc, "%s", docwriter_errmsg(w->dw));
         goto done;
     }
-    rc = inverter_write(w->inv, w->dir, w->seg, docwriter_lengths(w->dw), &seg.files[0], w->err,
-                        sizeof w->err);
+    rc = inverter_write(w->inv, w->dir, w->seg, docwriter_lengths(w->dw), seg.docs, &seg.files[0],
+                        w->err, sizeof w->err);
     if (rc)
         goto done;
     manifest m;
