@@ -71,8 +71,7 @@ static int list_segments(quarry_writer *w, writer_segment **out, size_t *n)
 static int write_deletions(quarry_writer *w, writer_segment *s)
 {
     manifest_file *f = &s->ms.del;
-    snprintf(f->suffix, sizeof f->suffix, ".%" PRIu64 "%s", w->generation,
-             FORMAT_SUFFIX_DELETIONS);
+    snprintf(f->suffix, sizeof f->suffix, ".%" PRIu64 "%s", w->generation, FORMAT_SUFFIX_DELETIONS);
     char name[sizeof s->ms.name + sizeof f->suffix];
     snprintf(name, sizeof name, "%s%s", s->ms.name, f->suffix);
     char *path = path_join(w->dir, name);
