@@ -11,7 +11,7 @@
 #include "errmsg.h"
 
 /* Bytes of a filew's write buffer (memory budgets count it). */
-#define FILEW_BUFFER (1u << 20)
+#define FILEW_BUFFER (256u << 10)
 
 /*
  * A file being written as `<path>.tmp` and renamed to `<path>` by filew_commit. Writes are

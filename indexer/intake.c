@@ -219,7 +219,9 @@ int quarry_writer_add_jsonl(quarry_writer *w, const char *path)
             quarry_document d = {r.id, r.id_len, r.title, r.title_len, r.text, r.text_len};
             char where[ERRMSG_CAP / 2];
             snprintf(where, sizeof where, "%s:%" PRIu64, name, lineno);
+            w->input_left = total > done ? total - done : 0;
             rc = writer_add(w, &d, where);
+            w->input_left = 0;
             if (rc == QUARRY_EINPUT) /* already reported */
                 rc = w->opts.strict ? QUARRY_EINPUT : QUARRY_OK;
         }

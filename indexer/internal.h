@@ -314,10 +314,16 @@ int segbuilder_flush(segbuilder *b, seglist *out);
  * allocate; 0 when no segment is being filled. */
 size_t segbuilder_load(const segbuilder *b, const quarry_document *doc);
 
-/* Bytes of buffer per byte of document (id, title and text) of the largest segment flushed
- * since the last call, measured just before its flush (0 if none was): what a segment costs
- * per byte of input, for sizing batches. */
-double segbuilder_ratio(segbuilder *b);
+/* What a segment cost, as load (segbuilder_load): fixed + ratio * raw, for sizing batches. */
+typedef struct segment_cost {
+    size_t fixed; /* load once its first document was in: empty tables, compressors, buffers */
+    double ratio; /* load beyond that per byte of document (id, title and text) */
+    uint64_t raw; /* bytes of its documents */
+} segment_cost;
+
+/* The cost of the largest segment (by raw bytes) flushed since the last call, measured just
+ * before its flush; zeroes if none was flushed. */
+void segbuilder_cost(segbuilder *b, segment_cost *out);
 
 /* Message of the last failure. */
 const char *segbuilder_errmsg(const segbuilder *b);
@@ -342,11 +348,12 @@ int workers_start(workers **out, unsigned n, const char *dir, const char *langua
 
 /*
  * Copies a document into the current batch (starting one, with a share of `available` bytes of
- * memory, if the last one is full: this may wait for a worker). Returns QUARRY_OK, or the
- * first failure of any worker (QUARRY_ENOMEM, QUARRY_EIO; message in workers_errmsg), after
- * which the pool takes no more documents.
+ * memory, if the last one is full: this may wait for a worker). `left` is a hint: the bytes of
+ * input known to follow this document (0 if unknown), which evens out the last batches.
+ * Returns QUARRY_OK, or the first failure of any worker (QUARRY_ENOMEM, QUARRY_EIO; message in
+ * workers_errmsg), after which the pool takes no more documents.
  */
-int workers_add(workers *ws, const quarry_document *doc, size_t available);
+int workers_add(workers *ws, const quarry_document *doc, size_t available, uint64_t left);
 
 /* Closes the current batch, waits until every batch is written and appends all their segments,
  * in batch order, to `out`. Returns QUARRY_OK or the first failure. */
@@ -416,6 +423,8 @@ struct quarry_writer {
     lock lk;                /* the folder's writer lock, held from open to free */
     uint64_t generation;    /* generation the commit will write */
     uint32_t next_segment;  /* k of the next segment name seg_<G>_<k> */
+    uint64_t input_left;    /* bytes of the input being read that follow the document being
+                               added, when known (intake.c sets it), else 0 */
     quarry_writer_stats st; /* counters */
     int rc;                 /* sticky failure (ENOMEM, EIO): the writer is unusable */
     int committed;          /* 1 after a successful commit */

@@ -31,8 +31,8 @@ struct segbuilder {
     char seg[64];         /* its name */
     uint32_t ndocs;       /* its documents */
     uint64_t raw;         /* bytes of id, title and text of its documents */
-    uint64_t big_raw;     /* raw bytes of the largest segment flushed since segbuilder_ratio */
-    size_t big_load;      /* its load (segbuilder_load) just before the flush */
+    size_t base;          /* its load (segbuilder_load) once its first document was added */
+    segment_cost cost;    /* of the largest segment flushed since segbuilder_cost */
     char err[ERRMSG_CAP]; /* message of the last failure */
 };
 
@@ -163,21 +163,21 @@ static int full(const segbuilder *b, const quarry_document *doc, size_t limit)
     return load(b, &d, bytes) > limit;
 }
 
-double segbuilder_ratio(segbuilder *b)
+void segbuilder_cost(segbuilder *b, segment_cost *out)
 {
-    double r = b->big_raw ? (double)b->big_load / (double)b->big_raw : 0;
-    b->big_raw = 0;
-    b->big_load = 0;
-    return r;
+    *out = b->cost;
+    memset(&b->cost, 0, sizeof b->cost);
 }
 
 int segbuilder_flush(segbuilder *b, seglist *out)
 {
     if (!b->inv)
         return QUARRY_OK;
-    if (b->raw > b->big_raw) {
-        b->big_raw = b->raw;
-        b->big_load = segbuilder_load(b, NULL);
+    if (b->raw > b->cost.raw) {
+        size_t load = segbuilder_load(b, NULL);
+        b->cost.raw = b->raw;
+        b->cost.fixed = b->base;
+        b->cost.ratio = load > b->base ? (double)(load - b->base) / (double)b->raw : 0;
     }
     manifest_segment ms;
     memset(&ms, 0, sizeof ms);
@@ -227,6 +227,8 @@ int segbuilder_add(segbuilder *b, const quarry_document *doc, size_t limit, segl
         return errmsg_set(b->err, sizeof b->err, rc, "%s", docwriter_errmsg(b->dw));
     b->ndocs++;
     b->raw += doc->id_len + doc->title_len + doc->text_len;
+    if (b->ndocs == 1)
+        b->base = segbuilder_load(b, NULL);
     return QUARRY_OK;
 }
 

@@ -37,10 +37,10 @@
 /* Part of its share a batch aims to fill: the measured ratio is an estimate. */
 #define FILL 0.9
 
-/* Bytes of buffer per byte of document before any batch was measured: measured on Wikipedia
- * articles (about 1.3 for batches of 100 MB) and rounded up, so that first batches split
- * rarely. */
-#define INITIAL_RATIO 1.5
+/* The cost of a segment (segment_cost) before any batch was measured: measured on Wikipedia
+ * articles and rounded up, so that first batches split rarely. */
+#define INITIAL_FIXED ((size_t)3 << 20)
+#define INITIAL_RATIO 2.5
 
 /* What the C allocator adds to each block it hands out (see invert.c). */
 #define ALLOC_OVERHEAD 16
@@ -76,7 +76,7 @@ typedef struct worker {
     char first[64];      /* name of the batch's first segment */
     int first_used;      /* that name was taken */
     seglist out;         /* segments of its finished batch, until collected */
-    double ratio;        /* bytes of buffer per byte of document, measured at the batch's end */
+    segment_cost cost;   /* of its last batch's largest segment (raw 0: none measured) */
 } worker;
 
 struct workers {
@@ -90,10 +90,11 @@ struct workers {
     int rc;               /* first failure of a worker (under mu) */
     char err[ERRMSG_CAP]; /* its message (under mu) */
     /* The calling thread's own fields. */
-    uint64_t batches; /* batches started */
-    int open;         /* the last batch started still takes documents */
-    size_t filled;    /* record bytes of the open batch so far */
-    seglist segs;     /* segments of the batches collected, in batch order */
+    uint64_t batches;    /* batches started */
+    size_t round_target; /* target of the batches of the current round (see start_batch) */
+    int open;            /* the last batch started still takes documents */
+    size_t filled;       /* record bytes of the open batch so far */
+    seglist segs;        /* segments of the batches collected, in batch order */
 };
 
 /* Segment names for a worker's segbuilder: the batch's first segment takes the name given
@@ -176,7 +177,7 @@ static void *work(void *arg)
         pthread_mutex_unlock(&ws->mu);
         if (!rc)
             rc = segbuilder_flush(w->sb, &w->out);
-        w->ratio = segbuilder_ratio(w->sb);
+        segbuilder_cost(w->sb, &w->cost);
         consumed = 0;
         pthread_mutex_lock(&ws->mu);
         if (rc)
@@ -246,9 +247,36 @@ static void wait_idle(workers *ws, worker *w)
         pthread_cond_wait(&ws->done, &ws->mu);
 }
 
-/* Starts the next batch with `available` bytes for all buffers: waits for its worker to finish
- * the batch before, collects that one's segments and sizes the new one from its ratio. */
-static int start_batch(workers *ws, size_t available)
+/*
+ * The target of batch ws->batches, whose share is `share` and whose worker's last batch showed
+ * cost c: the batch's documents wait in its queue while its buffer fills, so that a buffer of
+ * c->fixed + c->ratio * raw and the documents still queued fit the share at every moment if
+ * the target is (share - fixed) / max(1, ratio). FILL of that is aimed at.
+ * With `left` bytes of input known to remain (0: unknown), each round of N batches (N
+ * consecutive batches, one per worker) gets an equal part of what remains, so that the last
+ * round is as long as the others and no worker idles at the end while another still has a
+ * whole batch to do: the rounds left are those that full batches would need, and the target
+ * of a round is set at its first batch.
+ */
+static size_t target_of(workers *ws, size_t share, const segment_cost *c, uint64_t left)
+{
+    double room = share > c->fixed ? (double)(share - c->fixed) : 0;
+    size_t full = (size_t)(FILL * room / (c->ratio > 1 ? c->ratio : 1));
+    if (ws->batches % ws->n == 0) {
+        ws->round_target = full;
+        if (left > 0 && full > 0) {
+            uint64_t round = (uint64_t)full * ws->n;
+            uint64_t rounds = (left + round - 1) / round;
+            ws->round_target = (size_t)((left + rounds * ws->n - 1) / (rounds * ws->n));
+        }
+    }
+    return ws->round_target < full ? ws->round_target : full;
+}
+
+/* Starts the next batch with `available` bytes for all buffers and `left` bytes of input known
+ * to remain: waits for its worker to finish the batch before, collects that one's segments and
+ * sizes the new one from its ratio. */
+static int start_batch(workers *ws, size_t available, uint64_t left)
 {
     worker *w = &ws->w[ws->batches % ws->n];
     pthread_mutex_lock(&ws->mu);
@@ -257,9 +285,10 @@ static int start_batch(workers *ws, size_t available)
     if (!rc)
         rc = collect(ws, w);
     if (!rc) {
-        double ratio = ws->batches >= ws->n && w->ratio > 0 ? w->ratio : INITIAL_RATIO;
+        static const segment_cost initial = {INITIAL_FIXED, INITIAL_RATIO, 0};
+        const segment_cost *c = ws->batches >= ws->n && w->cost.raw > 0 ? &w->cost : &initial;
         w->share = available / ws->n;
-        w->target = (size_t)(FILL * (double)w->share / (ratio > 1 ? ratio : 1));
+        w->target = target_of(ws, w->share, c, left);
         w->batch = ws->batches;
         w->busy = 1;
         w->closed = 0;
@@ -288,10 +317,10 @@ static void close_batch(workers *ws)
     ws->open = 0;
 }
 
-int workers_add(workers *ws, const quarry_document *doc, size_t available)
+int workers_add(workers *ws, const quarry_document *doc, size_t available, uint64_t left)
 {
     int rc;
-    if (!ws->open && (rc = start_batch(ws, available)))
+    if (!ws->open && (rc = start_batch(ws, available, left)))
         return rc;
     size_t size = record_size(doc);
     record *r = alloc_bytes(size - ALLOC_OVERHEAD);

@@ -332,7 +332,7 @@ int writer_add(quarry_writer *w, const quarry_document *doc, const char *where)
         w->st.tokens += length;
         w->st.segments += w->segs.n - before;
     } else {
-        rc = workers_add(w->ws, doc, available(w));
+        rc = workers_add(w->ws, doc, available(w), w->input_left);
         if (rc)
             return w->rc = errmsg_set(w->err, sizeof w->err, rc, "%s", workers_errmsg(w->ws));
     }

@@ -11,6 +11,14 @@
  *   every document is found exactly once, and the leftovers of killed writers stay bounded
  *   (each successful commit sweeps them). The delays come from a seeded generator whose seed is
  *   printed; QUARRY_CRASH_SEED=N repeats a run's sequence of delays.
+ * - Kills while appending: the same, with a child that commits append steps into one index
+ *   (new versions of documents replacing live ones, some still in the writer's buffer or in a
+ *   segment it flushed before the commit; deletions; steps on two threads with a budget small
+ *   enough to flush a segment per document): after each kill the index passes the deep
+ *   verification and holds exactly the documents of the last step reported or of the one the
+ *   child was committing, each live id exactly once, and the files the MANIFEST does not name
+ *   are no more than the writers killed since the last commit that returned could leave; a
+ *   commit that returns leaves none.
  * - Disk full: a child whose file size limit (RLIMIT_FSIZE, SIGXFSZ ignored, so write fails with
  *   EFBIG like a full disk fails with ENOSPC) is too small for the second generation's files gets
  *   QUARRY_EIO from the commit, with a message naming the file and the system's reason; the
@@ -42,6 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/format.h"
+#include "common/manifest.h"
 #include "quarry/quarry.h"
 #include "testutil.h"
 
@@ -372,6 +382,293 @@ static void test_kill_anytime(void **state)
     free(lockpath);
 }
 
+/* ----- kills while appending ------------------------------------------------------------------ */
+
+#define POOL         32   /* ids "a0" .. "a31" of the appending test */
+#define MAX_STEPS    4096 /* steps the appending test can model */
+#define APPEND_KILLS 24   /* child processes started and killed by it (its steps grow slower) */
+
+/*
+ * The appending test's documents: step s (1, 2, ...) is one append commit that adds new
+ * versions of some ids (an upsert, or a plain add if the id is not live), adds the id
+ * (s * 5) % POOL twice (the second version replaces the first while it is still in the
+ * writer's buffer or, in a step with a tiny budget, in a segment that writer flushed) and
+ * deletes some live ids. Document "a<i>" of version s holds the words "key<i>" (in every
+ * version) and "ver<s>key<i>". ver[i] is the version of a<i> after the steps so far, 0 when it
+ * is not live.
+ */
+static int upserted(uint64_t s, unsigned i)
+{
+    return (i * 7 + s) % 5 == 0;
+}
+
+static int deleted_at(uint64_t s, unsigned i)
+{
+    return (i * 3 + s) % 11 == 0 && !upserted(s, i) && i != (s * 5) % POOL;
+}
+
+/* Applies step s to ver[] (the model). */
+static void model_step(uint64_t ver[POOL], uint64_t s)
+{
+    for (unsigned i = 0; i < POOL; i++) {
+        if (upserted(s, i) || i == (s * 5) % POOL)
+            ver[i] = s;
+        else if (deleted_at(s, i) && ver[i])
+            ver[i] = 0;
+    }
+}
+
+/* Adds version s of a<i>. */
+static int add_version(quarry_writer *w, unsigned i, uint64_t s, char *text, size_t cap)
+{
+    char id[32];
+    snprintf(id, sizeof id, "a%u", i);
+    size_t n = (size_t)snprintf(text, cap, "key%u ver%" PRIu64 "key%u ", i, s, i);
+    n += doc_text(text + n, cap - n, s, i, KILL_WORDS);
+    quarry_document d = {id, strlen(id), "title", 5, text, n};
+    return quarry_writer_add(w, &d);
+}
+
+/*
+ * Commits step s in append mode, given the model before it (ver). Every sixth step runs on
+ * two threads with a budget so small that each document makes its own segment, flushed while
+ * the step is adding. Returns the first failure (message in msg) or QUARRY_OK.
+ */
+static int commit_step(const char *dir, uint64_t s, const uint64_t ver[POOL], char *msg, size_t cap)
+{
+    quarry_writer_options o = QUARRY_WRITER_OPTIONS_INIT;
+    o.mode = QUARRY_WRITER_APPEND;
+    o.threads = s % 6 == 0 ? 2 : 1;
+    o.memory_budget = s % 6 == 0 ? (size_t)1 << 20 : 0;
+    quarry_writer *w = NULL;
+    char text[2048];
+    int rc = quarry_writer_open(&w, dir, &o);
+    unsigned twice = (unsigned)((s * 5) % POOL);
+    for (unsigned i = 0; rc == QUARRY_OK && i < POOL; i++) {
+        if (i == twice)
+            rc = add_version(w, i, s - 1 ? s - 1 : s, text, sizeof text);
+        if (rc == QUARRY_OK && (upserted(s, i) || i == twice))
+            rc = add_version(w, i, s, text, sizeof text);
+        if (rc == QUARRY_OK && deleted_at(s, i) && ver[i]) {
+            char id[32];
+            snprintf(id, sizeof id, "a%u", i);
+            rc = quarry_writer_delete(w, id, strlen(id));
+        }
+    }
+    if (rc == QUARRY_OK)
+        rc = quarry_writer_commit(w);
+    snprintf(msg, cap, "%s", rc ? quarry_writer_errmsg(w) : "");
+    quarry_writer_free(w);
+    return rc;
+}
+
+/* Does the index in dir hold exactly the documents of the model ver (each live id once, with
+ * its version, deleted ones never)? The index must open and pass the deep verification. */
+static int holds(const char *dir, const uint64_t ver[POOL])
+{
+    quarry_index *ix = NULL;
+    int rc = quarry_index_open(&ix, dir);
+    if (rc)
+        print_error("open %s: %s\n", dir, quarry_index_errmsg(ix));
+    assert_int_equal(rc, QUARRY_OK);
+    quarry_verify_report rep;
+    rc = quarry_index_verify(&rep, ix, 1);
+    if (rc)
+        print_error("verify %s: %s\n", dir, rep.message);
+    assert_int_equal(rc, QUARRY_OK);
+    quarry_index_info info;
+    assert_int_equal(quarry_index_get_info(&info, ix), QUARRY_OK);
+    quarry_searcher *sr = NULL;
+    assert_int_equal(quarry_searcher_create(&sr, ix), QUARRY_OK);
+    uint64_t live = 0;
+    int same = 1;
+    for (unsigned i = 0; i < POOL && same; i++) {
+        char q[64], id[64], want[32];
+        live += ver[i] != 0;
+        snprintf(q, sizeof q, "key%u", i);
+        snprintf(want, sizeof want, "a%u", i);
+        uint64_t n = search(sr, q, id, sizeof id);
+        same = ver[i] ? n == 1 && strcmp(id, want) == 0 : n == 0;
+        if (same && ver[i]) {
+            snprintf(q, sizeof q, "ver%" PRIu64 "key%u", ver[i], i);
+            same = search(sr, q, id, sizeof id) == 1;
+        }
+        if (!same)
+            print_message("%s: a%u (version %" PRIu64 "): %" PRIu64 " hits, first %s\n", dir, i,
+                          ver[i], n, id);
+    }
+    if (same && info.docs != live)
+        print_message("%s: %" PRIu64 " documents, %" PRIu64 " expected\n", dir, info.docs, live);
+    same = same && info.docs == live;
+    quarry_searcher_free(sr);
+    quarry_index_close(ix);
+    return same;
+}
+
+/* Counts the files of dir that its MANIFEST does not name (besides LOCK and MANIFEST.tmp);
+ * *segments receives the number of segments it names. */
+static int unnamed_files(const char *dir, uint32_t *segments)
+{
+    manifest m;
+    char err[512];
+    assert_int_equal(manifest_read(&m, dir, err, sizeof err), QUARRY_OK);
+    int n = 0;
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+        if (name[0] == '.' || !strcmp(name, "MANIFEST") || !strcmp(name, "LOCK") ||
+            !strcmp(name, "MANIFEST.tmp"))
+            continue;
+        int named = 0;
+        for (uint32_t i = 0; i < m.nsegments && !named; i++) {
+            const manifest_segment *ms = &m.segments[i];
+            size_t len = strlen(ms->name);
+            if (strncmp(name, ms->name, len) != 0 || name[len] != '.')
+                continue;
+            for (int f = 0; f < FORMAT_SEGMENT_FILES; f++)
+                named |= !strcmp(name + len, manifest_suffixes[f]);
+            named |= ms->deleted && !strcmp(name + len, ms->del.suffix);
+        }
+        n += !named;
+    }
+    closedir(d);
+    *segments = m.nsegments;
+    manifest_free(&m);
+    return n;
+}
+
+/* The child of test_kill_appending: commits steps first, first + 1, ... (ver: the model before
+ * `first`), writing each step's number to fd after its commit returned; 0 on a failure. */
+static void appender(const char *dir, uint64_t first, uint64_t ver[POOL], int fd)
+{
+    char msg[512];
+    for (uint64_t s = first;; s++) {
+        int rc = commit_step(dir, s, ver, msg, sizeof msg);
+        if (rc != QUARRY_OK) {
+            fprintf(stderr, "child: step %" PRIu64 ": %s\n", s, msg);
+            s = 0;
+        }
+        if (write(fd, &s, sizeof s) != (ssize_t)sizeof s || s == 0)
+            _exit(1);
+        model_step(ver, s);
+    }
+}
+
+/*
+ * Kills, many times over, a child that commits append steps (upserts, deletions, segments
+ * flushed before the commit) into one index: after each kill the index opens, passes the deep
+ * verification and holds exactly the documents of the last step reported or of the one the
+ * child was committing, each live id once; files the MANIFEST does not name are no more than
+ * killed writers since the last commit that returned could leave.
+ */
+static void test_kill_appending(void **state)
+{
+    fixture *fx = *state;
+    const char *env = getenv("QUARRY_CRASH_SEED");
+    uint64_t seed = env && *env ? strtoull(env, NULL, 10)
+                                : (uint64_t)time(NULL) * 1000003u ^ (uint64_t)getpid();
+    print_message("test_kill_appending: seed %" PRIu64 "\n", seed);
+    uint64_t rng = seed;
+    static uint64_t ver[MAX_STEPS + 1][POOL]; /* ver[s]: the model after step s */
+    char msg[512];
+
+    /* Steps 1 to 4 commit without being killed; the quickest of 2 to 4 calibrates the delays. */
+    uint64_t cycle_us = UINT64_MAX;
+    for (uint64_t t = 1; t <= 4; t++) {
+        double t0 = now();
+        memcpy(ver[t], ver[t - 1], sizeof ver[t]);
+        model_step(ver[t], t);
+        assert_int_equal(commit_step(fx->dir, t, ver[t - 1], msg, sizeof msg), QUARRY_OK);
+        uint64_t us = (uint64_t)((now() - t0) * 1e6);
+        if (t > 1 && us < cycle_us)
+            cycle_us = us;
+    }
+    assert_true(holds(fx->dir, ver[4]));
+    /* Delays up to a few steps' time let each child commit a few steps before it dies, most
+     * often in the middle of one. Steps grow slower with the index and with the machine's
+     * load: after three kills in a row that found nothing committed the delays double, after
+     * a kill that found more than three steps they halve. */
+    uint64_t max_delay = cycle_us * 6 < 20000 ? 20000 : cycle_us * 6;
+
+    uint64_t current = 4; /* the step the index holds */
+    int confirmed = 0, in_flight = 0, without_commit = 0, idle = 0;
+    for (int kill_no = 0; kill_no < APPEND_KILLS; kill_no++) {
+        uint64_t before = current;
+        int p[2];
+        assert_int_equal(pipe(p), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            close(p[0]);
+            appender(fx->dir, current + 1, ver[current], p[1]);
+        }
+        close(p[1]);
+        sleep_us(next_random(&rng) % max_delay);
+        assert_int_equal(kill(pid, SIGKILL), 0);
+        int status = testutil_reap(pid);
+        assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        uint64_t s, last = 0;
+        ssize_t n;
+        while ((n = read(p[0], &s, sizeof s)) == (ssize_t)sizeof s) {
+            assert_int_equal(s, (last ? last : current) + 1);
+            last = s;
+            confirmed++;
+        }
+        assert_int_equal(n, 0);
+        close(p[0]);
+        uint64_t known = last ? last : current, working = known + 1;
+        assert_true(working <= MAX_STEPS);
+        for (uint64_t t = current + 1; t <= working; t++) {
+            memcpy(ver[t], ver[t - 1], sizeof ver[t]);
+            model_step(ver[t], t);
+        }
+        if (holds(fx->dir, ver[known])) {
+            current = known;
+        } else if (holds(fx->dir, ver[working])) {
+            current = working;
+            in_flight++;
+        } else {
+            print_error("kill %d: the index holds neither step %" PRIu64 " nor %" PRIu64 "\n",
+                        kill_no, known, working);
+            fail();
+        }
+        /* Since the last commit that returned (and swept the folder), each killed child left at
+         * most the files of its own step (a segment per document, a deletion file per segment)
+         * and, if it was killed between its MANIFEST and its sweep, the files that MANIFEST
+         * superseded (a deletion file per segment, at most). */
+        without_commit = last ? 0 : without_commit + 1;
+        idle = current == before ? idle + 1 : 0;
+        if (idle == 3 && max_delay < 1000000) {
+            max_delay *= 2;
+            idle = 0;
+        } else if (current > before + 3 && max_delay > 20000) {
+            max_delay /= 2;
+        }
+        uint32_t segments;
+        int unnamed = unnamed_files(fx->dir, &segments);
+        int bound = (without_commit + 1) * (5 * (POOL + 1) + 2 * (int)segments);
+        if (unnamed > bound) {
+            print_error("kill %d: %d files not in the MANIFEST (at most %d expected)\n", kill_no,
+                        unnamed, bound);
+            fail();
+        }
+    }
+    print_message("test_kill_appending: %d kills (delays < %" PRIu64 " us), %d steps reported, "
+                  "%d found committed but unreported, index at step %" PRIu64 "\n",
+                  APPEND_KILLS, max_delay, confirmed, in_flight, current);
+    assert_true(confirmed + in_flight > 0);
+
+    /* A step that runs to its end leaves only the index. */
+    memcpy(ver[current + 1], ver[current], sizeof ver[current]);
+    model_step(ver[current + 1], current + 1);
+    assert_int_equal(commit_step(fx->dir, current + 1, ver[current], msg, sizeof msg), QUARRY_OK);
+    assert_true(holds(fx->dir, ver[current + 1]));
+    uint32_t segments;
+    assert_int_equal(unnamed_files(fx->dir, &segments), 0);
+}
+
 /* ----- disk full ----------------------------------------------------------------------------- */
 
 #define SMALL_WORDS 20     /* filler words per document of the generation that fits */
@@ -487,6 +784,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_kill_anytime, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kill_appending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_during_commits, setup, teardown),
     };
