@@ -141,9 +141,9 @@ static void same_answers(const char *a, const char *b)
             o.snippet_bytes = 0;
             quarry_results *r[2];
             for (int i = 0; i < 2; i++)
-                assert_int_equal(quarry_searcher_search(&r[i], s[i], queries[q], strlen(queries[q]),
-                                                        &o),
-                                 QUARRY_OK);
+                assert_int_equal(
+                    quarry_searcher_search(&r[i], s[i], queries[q], strlen(queries[q]), &o),
+                    QUARRY_OK);
             /* Without counting the total is a lower bound that depends on what pruning skipped,
              * so only exact totals are compared. */
             if (count && quarry_results_total(r[0]) != quarry_results_total(r[1]))
