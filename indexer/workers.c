@@ -37,6 +37,10 @@
 /* Part of its share a batch aims to fill: the measured ratio is an estimate. */
 #define FILL 0.9
 
+/* Smallest target that evening out the last round gives a batch (see target_of): below it a
+ * few hundred milliseconds of work, not worth a segment. */
+#define MIN_ROUND_TARGET ((size_t)4 << 20)
+
 /* The cost of a segment (segment_cost) before any batch was measured: measured on Wikipedia
  * articles and rounded up, so that first batches split rarely. */
 #define INITIAL_FIXED ((size_t)3 << 20)
@@ -268,6 +272,8 @@ static size_t target_of(workers *ws, size_t share, const segment_cost *c, uint64
             uint64_t round = (uint64_t)full * ws->n;
             uint64_t rounds = (left + round - 1) / round;
             ws->round_target = (size_t)((left + rounds * ws->n - 1) / (rounds * ws->n));
+            if (ws->round_target < MIN_ROUND_TARGET)
+                ws->round_target = MIN_ROUND_TARGET;
         }
     }
     return ws->round_target < full ? ws->round_target : full;

@@ -418,10 +418,81 @@ expect_status reindex 0
 run reindex-info "$SEARCH" --info "$T/summary.idx"
 expect_in reindex-info out "generation 2, 1 documents"
 checks=$((checks + 1))
-for f in "$T/summary.idx"/seg_1.*; do
+for f in "$T/summary.idx"/seg_1_*; do
     if [ -e "$f" ]; then
-        fail "reindex: seg_1 files left behind: $(ls "$T/summary.idx")"
+        fail "reindex: seg_1_* files left behind: $(ls "$T/summary.idx")"
         break
+    fi
+done
+
+# ----- quarry-index --add, --delete, --memory, -j -----------------------------------------------
+
+# --add: a document whose id is in the index replaces it, new ones are added; one commit.
+UX=$T/upd.idx
+"$INDEX" -q "$UX" "$SAMPLE"
+U=$T/upd.jsonl
+{
+    printf '{"id":"000_8f4d31560d95e004.txt","title":"Zoo news","text":"A zebra and a giraffe."}\n'
+    printf '{"id":"new-1","title":"New","text":"The zebra escaped; embassy staff watched."}\n'
+} >"$U"
+run add "$INDEX" "$UX" --add --jsonl "$U"
+expect_status add 0
+expect_in add out "indexed 2 documents"
+expect_in add out "deleted 1 document (1 replaced by a new version)"
+expect_in add out "index: 6 documents in 2 segments"
+golden update-add --no-snippets "$UX" 'zebra OR giraffe OR "embassy reopening"'
+run add-info "$SEARCH" --info "$UX"
+expect_in add-info out "generation 2, 6 documents"
+
+# --delete: by id, from the index as it was; an unknown id is a warning and exit 3.
+run delete "$INDEX" -q "$UX" --delete 001_786c4e5d2393abf5.txt new-1 no-such-id
+expect_status delete 3
+expect_in delete err "no document with id 'no-such-id'"
+expect_empty delete out
+golden update-delete --no-snippets "$UX" 'zebra OR giraffe OR "embassy reopening"'
+run delete-info "$SEARCH" --info "$UX"
+expect_in delete-info out "generation 3, 4 documents"
+
+# --delete-file (one id a line; CRLF and blank lines are fine) with --add in one commit: the
+# deletions apply to the index before the additions, so a document added again stays.
+printf '002_9643f1b6fcffd125.txt\r\n\nnew-2\n' >"$T/ids.txt"
+printf '{"id":"new-2","title":"Again","text":"A zebra again."}\n' >"$T/again.jsonl"
+run delete-file "$INDEX" -q "$UX" --add --jsonl "$T/again.jsonl" --delete-file "$T/ids.txt"
+expect_status delete-file 3
+expect_in delete-file err "no document with id 'new-2'"
+golden update-delete-file --no-snippets "$UX" 'zebra OR giraffe OR "embassy reopening"'
+run delete-file-check "$SEARCH" --check "$UX"
+expect_status delete-file-check 0
+expect_in delete-file-check out "OK"
+
+# Usage: --delete with inputs but no --add, bad sizes and thread counts.
+run delete-create "$INDEX" "$T/x.idx" "$SAMPLE" --delete a
+expect_status delete-create 2
+expect_in delete-create err "--add"
+run delete-none "$INDEX" "$UX" --delete
+expect_status delete-none 2
+run memory-bad "$INDEX" --memory 12X "$T/x.idx" "$SAMPLE"
+expect_status memory-bad 2
+expect_in memory-bad err "--memory"
+run memory-zero "$INDEX" --memory 0 "$T/x.idx" "$SAMPLE"
+expect_status memory-zero 2
+run threads-bad "$INDEX" -j 0 "$T/x.idx" "$SAMPLE"
+expect_status threads-bad 2
+expect_in threads-bad err "-j"
+
+# --memory and -j change how the documents are cut into segments, never the answers.
+run memory "$INDEX" --memory 1M -j 2 "$T/mem.idx" "$SAMPLE"
+expect_status memory 0
+expect_in memory out "index: 5 documents in 5 segments"
+run memory-k "$INDEX" -q --memory 64MiB -j 1 "$T/mem64.idx" "$SAMPLE"
+expect_status memory-k 0
+for q in 'embassy reopening' '"Delcy Rodriguez"' '+maduro -oil'; do
+    "$SEARCH" --json "$IX" "$q" >"$T/one.json" 2>&1
+    "$SEARCH" --json "$T/mem.idx" "$q" >"$T/many.json" 2>&1
+    "$SEARCH" --json "$T/mem64.idx" "$q" >"$T/mem64.json" 2>&1
+    checks=$((checks + 1))
+    if ! cmp -s "$T/one.json" "$T/many.json" || ! cmp -s "$T/one.json" "$T/mem64.json"; then
+        fail "memory: '$q' answers differently with 5 segments: $(diff "$T/one.json" "$T/many.json")"
     fi
 done
 
