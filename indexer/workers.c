@@ -8,22 +8,26 @@
  * writing of the segment files. Batches are dealt round robin: batch j goes to worker j mod N
  * once it has finished batch j - N, and the calling thread collects that batch's segments
  * then, so it gathers them in batch order: documents keep their input order across segments.
- * A worker starts on a batch as soon as its first document is queued; while it works, the
- * calling thread reads on and fills the next batch for the next worker.
+ * The copies travel in chunks of CHUNK_BYTES: a worker starts on a batch as soon as its first
+ * chunk is full, and while it works the calling thread reads on and fills the next batch for
+ * the next worker.
  *
  * Memory: batch j gets a share of the memory available to buffers, available / N, taken when
- * it starts. The share covers both the copies of documents waiting in the worker's queue and
- * the worker's buffer: the worker gives its segbuilder the limit share - (target - consumed),
- * where target is the batch's size in copied bytes and consumed what it has taken from the
- * queue so far. The target is what should fill the share once inverted: FILL of the share
- * divided by the bytes of buffer per byte of document measured on batch j - N (INITIAL_RATIO for
- * the first N batches). A batch whose documents need more than its share is split by its
- * worker into several segments.
+ * it starts. The share covers both the copies waiting in the worker's queue and the worker's
+ * buffer: the worker gives its segbuilder the limit share - (target - consumed), where target
+ * is the batch's planned size in copied bytes and consumed what the worker has added so far.
+ * The target is what should fill the share once inverted: a segment's load (segbuilder_load)
+ * is about fixed + ratio * bytes, measured on the largest segment of batch j - N
+ * (INITIAL_FIXED and INITIAL_RATIO for the first N batches), and the target is FILL of
+ * (share - fixed) / max(1, ratio). A batch whose documents need more than its share is split by
+ * its worker into several segments. When the size of the input left is known, the last batches
+ * are evened out (target_of).
  *
  * Determinism: the batches' boundaries, targets and limits depend only on the documents, the
- * budget and N, never on timing, so a given input gives the same segments with the same
- * documents in the same order every time. Only the names of the extra segments of a split batch
- * are taken at run time (the first segment of each batch is named when the batch starts).
+ * input's size, the budget and N, never on timing, so a given input gives the same segments
+ * with the same documents in the same order every time. Only the names of the extra segments of
+ * a split batch are taken at run time (the first segment of each batch is named when the batch
+ * starts).
  */
 #include "internal.h"
 
