@@ -1,12 +1,19 @@
 /*
- * alloc.c: overflow-checked wrappers around malloc/calloc/realloc. Every module allocates
- * through these (common/alloc.h), never through the C library directly.
+ * alloc.c: overflow-checked wrappers around malloc/calloc/realloc, and pages straight from the
+ * system. Every module allocates through these (common/alloc.h), never through the C library
+ * directly.
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, which POSIX 2008 lacks; glibc's malloc_trim */
+
 #include "alloc.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 void *alloc_bytes(size_t n)
 {
@@ -55,4 +62,23 @@ char *alloc_strndup(const char *s, size_t n)
 void alloc_free(void *p)
 {
     free(p);
+}
+
+void *alloc_pages(size_t n)
+{
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void alloc_pages_free(void *p, size_t n)
+{
+    if (p)
+        munmap(p, n);
+}
+
+void alloc_release(void)
+{
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
 }

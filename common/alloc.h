@@ -26,4 +26,20 @@ char *alloc_strndup(const char *s, size_t n);
 /* free(p). NULL is a no-op. */
 void alloc_free(void *p);
 
+/*
+ * n bytes (n > 0) of zeroed memory taken from the system directly (an anonymous mapping,
+ * rounded up to whole pages), for large blocks that must go back to the system as soon as
+ * they are freed: the C allocator keeps freed memory for reuse, so its footprint is the
+ * high-water mark of what was ever allocated. Free with alloc_pages_free(p, n). NULL on
+ * failure.
+ */
+void *alloc_pages(size_t n);
+
+/* Returns the n bytes at p (from alloc_pages(n)) to the system. NULL is a no-op. */
+void alloc_pages_free(void *p, size_t n);
+
+/* Returns to the system what the C allocator keeps of freed memory, where it can (glibc:
+ * malloc_trim); elsewhere a no-op. For after freeing a large structure of many blocks. */
+void alloc_release(void);
+
 #endif

@@ -198,6 +198,9 @@ int segbuilder_flush(segbuilder *b, seglist *out)
     /* On failure the files already renamed stay until the commit's failure path or the next
      * commit removes them: they carry this commit's generation and no MANIFEST names them. */
     drop(b);
+    /* The next segment allocates in another order: without this the C allocator would keep
+     * this one's freed blocks, a footprint the budget does not count. */
+    alloc_release();
     return rc;
 }
 

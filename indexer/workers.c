@@ -8,22 +8,26 @@
  * writing of the segment files. Batches are dealt round robin: batch j goes to worker j mod N
  * once it has finished batch j - N, and the calling thread collects that batch's segments
  * then, so it gathers them in batch order: documents keep their input order across segments.
- * A worker starts on a batch as soon as its first document is queued; while it works, the
- * calling thread reads on and fills the next batch for the next worker.
+ * The copies travel in chunks of CHUNK_BYTES: a worker starts on a batch as soon as its first
+ * chunk is full, and while it works the calling thread reads on and fills the next batch for
+ * the next worker.
  *
  * Memory: batch j gets a share of the memory available to buffers, available / N, taken when
- * it starts. The share covers both the copies of documents waiting in the worker's queue and
- * the worker's buffer: the worker gives its segbuilder the limit share - (target - consumed),
- * where target is the batch's size in copied bytes and consumed what it has taken from the
- * queue so far. The target is what should fill the share once inverted: FILL of the share
- * divided by the bytes of buffer per byte of document measured on batch j - N (INITIAL_RATIO for
- * the first N batches). A batch whose documents need more than its share is split by its
- * worker into several segments.
+ * it starts. The share covers both the copies waiting in the worker's queue and the worker's
+ * buffer: the worker gives its segbuilder the limit share - (target - consumed), where target
+ * is the batch's planned size in copied bytes and consumed what the worker has added so far.
+ * The target is what should fill the share once inverted: a segment's load (segbuilder_load)
+ * is about fixed + ratio * bytes, measured on the largest segment of batch j - N
+ * (INITIAL_FIXED and INITIAL_RATIO for the first N batches), and the target is FILL of
+ * (share - fixed) / max(1, ratio). A batch whose documents need more than its share is split by
+ * its worker into several segments. When the size of the input left is known, the last batches
+ * are evened out (target_of).
  *
  * Determinism: the batches' boundaries, targets and limits depend only on the documents, the
- * budget and N, never on timing, so a given input gives the same segments with the same
- * documents in the same order every time. Only the names of the extra segments of a split batch
- * are taken at run time (the first segment of each batch is named when the batch starts).
+ * input's size, the budget and N, never on timing, so a given input gives the same segments
+ * with the same documents in the same order every time. Only the names of the extra segments of
+ * a split batch are taken at run time (the first segment of each batch is named when the batch
+ * starts).
  */
 #include "internal.h"
 
@@ -46,22 +50,44 @@
 #define INITIAL_FIXED ((size_t)3 << 20)
 #define INITIAL_RATIO 2.5
 
-/* What the C allocator adds to each block it hands out (see invert.c). */
-#define ALLOC_OVERHEAD 16
+/* Bytes of a chunk of copied documents, unless one document needs more. */
+#define CHUNK_BYTES ((size_t)1 << 20)
 
-/* A copied document waiting for its worker. */
+/*
+ * Copied documents waiting for their worker, in chunks of CHUNK_BYTES taken from the system
+ * (alloc_pages) and given back as soon as the worker has added their last document: with one
+ * C allocator block per document, the calling thread's heap would keep the high-water mark of
+ * every batch ever queued while the workers' buffers grow elsewhere. A chunk holds records
+ * back to back, each a header and then the id, title and text, padded to 8 bytes.
+ */
+typedef struct chunk {
+    struct chunk *next; /* next in the worker's queue */
+    size_t size;        /* bytes mapped */
+    size_t used;        /* bytes of records from data on */
+    unsigned char data[];
+} chunk;
+
 typedef struct record {
-    struct record *next; /* next in the queue */
-    size_t id_len;       /* bytes of id, then title, then text in bytes[] */
-    size_t title_len;
-    size_t text_len;
-    char bytes[]; /* id, title and text, back to back */
+    size_t id_len;    /* bytes of id, then title, then text in bytes[] */
+    size_t title_len; /* bytes of title */
+    size_t text_len;  /* bytes of text */
+    char bytes[];     /* id, title and text, back to back */
 } record;
 
-/* Bytes a record takes in memory. */
+/* Bytes a document takes in a chunk. */
 static size_t record_size(const quarry_document *doc)
 {
-    return sizeof(record) + doc->id_len + doc->title_len + doc->text_len + ALLOC_OVERHEAD;
+    return (sizeof(record) + doc->id_len + doc->title_len + doc->text_len + 7) & ~(size_t)7;
+}
+
+/* Returns a list of chunks to the system. */
+static void free_chunks(chunk *c)
+{
+    while (c) {
+        chunk *next = c->next;
+        alloc_pages_free(c, c->size);
+        c = next;
+    }
 }
 
 typedef struct worker {
@@ -69,18 +95,18 @@ typedef struct worker {
     pthread_t thread;   /* its thread */
     int started;        /* the thread was created */
     segbuilder *sb;     /* its buffer */
-    pthread_cond_t cv;  /* signalled when records are queued, the batch closes or quitting */
+    pthread_cond_t cv;  /* signalled when chunks are queued, the batch closes or quitting */
     /* The fields below are shared, under ws->mu. */
-    record *head, *tail; /* queued records of its batch */
-    int busy;            /* a batch is assigned and not finished */
-    int closed;          /* the batch has all its records (some may still be queued) */
-    uint64_t batch;      /* number of the batch assigned (valid once busy was set) */
-    size_t share;        /* the batch's memory share */
-    size_t target;       /* its size in record bytes, as planned */
-    char first[64];      /* name of the batch's first segment */
-    int first_used;      /* that name was taken */
-    seglist out;         /* segments of its finished batch, until collected */
-    segment_cost cost;   /* of its last batch's largest segment (raw 0: none measured) */
+    chunk *head, *tail; /* queued chunks of its batch */
+    int busy;           /* a batch is assigned and not finished */
+    int closed;         /* the batch has all its records (some may still be queued) */
+    uint64_t batch;     /* number of the batch assigned (valid once busy was set) */
+    size_t share;       /* the batch's memory share */
+    size_t target;      /* its size in record bytes, as planned */
+    char first[64];     /* name of the batch's first segment */
+    int first_used;     /* that name was taken */
+    seglist out;        /* segments of its finished batch, until collected */
+    segment_cost cost;  /* of its last batch's largest segment (raw 0: none measured) */
 } worker;
 
 struct workers {
@@ -98,6 +124,7 @@ struct workers {
     size_t round_target; /* target of the batches of the current round (see start_batch) */
     int open;            /* the last batch started still takes documents */
     size_t filled;       /* record bytes of the open batch so far */
+    chunk *fill;         /* its chunk being filled, not yet queued (NULL: none) */
     seglist segs;        /* segments of the batches collected, in batch order */
 };
 
@@ -117,16 +144,6 @@ static int worker_name(void *ctx, char *name, size_t cap)
     }
     pthread_mutex_unlock(&ws->mu);
     return rc;
-}
-
-/* Frees a list of records. */
-static void free_records(record *r)
-{
-    while (r) {
-        record *next = r->next;
-        alloc_free(r);
-        r = next;
-    }
 }
 
 /* Records the first failure of the pool (under mu). */
@@ -152,25 +169,34 @@ static void *work(void *arg)
         if (ws->quit)
             break;
         if (w->head) {
-            record *list = w->head;
+            chunk *list = w->head;
             w->head = w->tail = NULL;
             size_t share = w->share, target = w->target;
             int rc = ws->rc;
             pthread_mutex_unlock(&ws->mu);
-            for (record *r = list; r && !rc; r = r->next) {
-                quarry_document d = {r->bytes,
-                                     r->id_len,
-                                     r->bytes + r->id_len,
-                                     r->title_len,
-                                     r->bytes + r->id_len + r->title_len,
-                                     r->text_len};
-                size_t pending = target > consumed ? target - consumed : 0;
-                size_t limit = share > pending ? share - pending : 0;
-                uint32_t length;
-                rc = segbuilder_add(w->sb, &d, limit, &w->out, &length);
-                consumed += record_size(&d);
+            /* Each chunk goes back to the system once its documents are added: the limit
+             * counts the documents still waiting (and the one chunk being read, not at all:
+             * it is part of the constant writer.h documents). */
+            while (list) {
+                chunk *c = list;
+                for (size_t at = 0; at < c->used && !rc;) {
+                    record *r = (record *)(c->data + at);
+                    quarry_document d = {r->bytes,
+                                         r->id_len,
+                                         r->bytes + r->id_len,
+                                         r->title_len,
+                                         r->bytes + r->id_len + r->title_len,
+                                         r->text_len};
+                    size_t pending = target > consumed ? target - consumed : 0;
+                    size_t limit = share > pending ? share - pending : 0;
+                    uint32_t length;
+                    rc = segbuilder_add(w->sb, &d, limit, &w->out, &length);
+                    consumed += record_size(&d);
+                    at += record_size(&d);
+                }
+                list = c->next;
+                alloc_pages_free(c, c->size);
             }
-            free_records(list);
             pthread_mutex_lock(&ws->mu);
             if (rc)
                 fail(ws, rc, segbuilder_errmsg(w->sb));
@@ -312,11 +338,31 @@ static int start_batch(workers *ws, size_t available, uint64_t left)
     return rc;
 }
 
+/* Appends chunk c (may be NULL) to w's queue and wakes w. Under mu. After a failure the
+ * chunk is dropped: nothing more is indexed. */
+static void queue(worker *w, chunk *c)
+{
+    if (!c)
+        return;
+    if (w->ws->rc) {
+        free_chunks(c);
+        return;
+    }
+    if (w->tail)
+        w->tail->next = c;
+    else
+        w->head = c;
+    w->tail = c;
+    pthread_cond_signal(&w->cv);
+}
+
 /* Closes the open batch: its worker writes its last segment once the queue is drained. */
 static void close_batch(workers *ws)
 {
     worker *w = &ws->w[(ws->batches - 1) % ws->n];
     pthread_mutex_lock(&ws->mu);
+    queue(w, ws->fill);
+    ws->fill = NULL;
     w->closed = 1;
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&ws->mu);
@@ -329,14 +375,27 @@ int workers_add(workers *ws, const quarry_document *doc, size_t available, uint6
     if (!ws->open && (rc = start_batch(ws, available, left)))
         return rc;
     size_t size = record_size(doc);
-    record *r = alloc_bytes(size - ALLOC_OVERHEAD);
-    if (!r) {
+    worker *w = &ws->w[(ws->batches - 1) % ws->n];
+    if (ws->fill && ws->fill->size - sizeof(chunk) - ws->fill->used < size) {
         pthread_mutex_lock(&ws->mu);
-        fail(ws, QUARRY_ENOMEM, "out of memory");
+        queue(w, ws->fill);
+        rc = ws->rc;
         pthread_mutex_unlock(&ws->mu);
-        return QUARRY_ENOMEM;
+        ws->fill = NULL;
+        if (rc)
+            return rc;
     }
-    r->next = NULL;
+    if (!ws->fill) {
+        size_t bytes = sizeof(chunk) + size > CHUNK_BYTES ? sizeof(chunk) + size : CHUNK_BYTES;
+        if (!(ws->fill = alloc_pages(bytes))) {
+            pthread_mutex_lock(&ws->mu);
+            fail(ws, QUARRY_ENOMEM, "out of memory");
+            pthread_mutex_unlock(&ws->mu);
+            return QUARRY_ENOMEM;
+        }
+        ws->fill->size = bytes;
+    }
+    record *r = (record *)(ws->fill->data + ws->fill->used);
     r->id_len = doc->id_len;
     r->title_len = doc->title_len;
     r->text_len = doc->text_len;
@@ -346,22 +405,7 @@ int workers_add(workers *ws, const quarry_document *doc, size_t available, uint6
         memcpy(r->bytes + doc->id_len, doc->title, doc->title_len);
     if (doc->text_len)
         memcpy(r->bytes + doc->id_len + doc->title_len, doc->text, doc->text_len);
-    worker *w = &ws->w[(ws->batches - 1) % ws->n];
-    pthread_mutex_lock(&ws->mu);
-    rc = ws->rc;
-    if (rc) {
-        alloc_free(r);
-    } else {
-        if (w->tail)
-            w->tail->next = r;
-        else
-            w->head = r;
-        w->tail = r;
-        pthread_cond_signal(&w->cv);
-    }
-    pthread_mutex_unlock(&ws->mu);
-    if (rc)
-        return rc;
+    ws->fill->used += size;
     ws->filled += size;
     if (ws->filled >= w->target)
         close_batch(ws);
@@ -413,11 +457,12 @@ void workers_free(workers *ws)
         worker *w = &ws->w[i];
         if (w->started)
             pthread_join(w->thread, NULL);
-        free_records(w->head);
+        free_chunks(w->head);
         segbuilder_free(w->sb); /* removes the temporary file of an unfinished segment */
         seglist_free(&w->out);
         pthread_cond_destroy(&w->cv);
     }
+    free_chunks(ws->fill);
     seglist_free(&ws->segs);
     pthread_cond_destroy(&ws->done);
     pthread_mutex_destroy(&ws->mu);

@@ -1,16 +1,18 @@
 /*
- * quarry/writer.h: building an index.
+ * quarry/writer.h: building and updating an index.
  *
- * A quarry_writer collects documents and writes them as an index folder. Documents come one by
+ * A quarry_writer collects documents and writes them into an index folder. Documents come one by
  * one (quarry_writer_add), from files and folders (quarry_writer_add_path) or from JSON Lines
- * (quarry_writer_add_jsonl). Each document is tokenized (Unicode case and accent folding),
- * stemmed with the Snowball stemmer chosen in the options, and inverted into a positional
- * index; its text is kept, zlib-compressed, for result snippets.
+ * (quarry_writer_add_jsonl); quarry_writer_delete removes documents by id. Each document is
+ * tokenized (Unicode case and accent folding), stemmed with the Snowball stemmer chosen in the
+ * options, and inverted into a positional index; its text is kept, zlib-compressed, for result
+ * snippets.
  *
  * Nothing is visible to readers until quarry_writer_commit() returns QUARRY_OK. A commit writes
  * new files beside the old ones, fsyncs them and then atomically replaces the folder's MANIFEST,
- * so a crash at any moment leaves either the previous index or the new one, never a mix. An
- * index built by a writer replaces any index already in the folder.
+ * so a crash at any moment leaves either the previous index or the new one, never a mix. In
+ * create mode (the default) the new index replaces any index already in the folder; in append
+ * mode it is that index with this writer's additions and deletions (see "Updates").
  *
  *     quarry_writer_options o = QUARRY_WRITER_OPTIONS_INIT;
  *     quarry_writer *w = NULL;
@@ -19,6 +21,75 @@
  *     if (rc == QUARRY_OK) rc = quarry_writer_commit(w);
  *     if (rc != QUARRY_OK) fprintf(stderr, "%s\n", quarry_writer_errmsg(w));
  *     quarry_writer_free(w);
+ *
+ * Segments. An index is a list of segments (docs/FORMAT.md). A writer fills a buffer in memory
+ * and, whenever the buffer could outgrow its memory limit (see "Memory"), writes it out as a new
+ * segment, durably, and starts an empty one; these segments belong to no commit yet. The commit
+ * writes the last buffer, then a MANIFEST naming the previous commit's segments (append mode)
+ * and this writer's, in the order their documents were added. Documents are numbered in that
+ * order, whatever the segments and threads: the docid of the k-th document this writer added
+ * (counting from 0) is k plus the number of documents of the previous commit's segments (0 in
+ * create mode), deleted ones included. How documents are cut into segments changes no search
+ * result: BM25 statistics are summed over segments, so scores are the same, bit for bit. Many
+ * small segments make searches slower than a few large ones; a larger budget makes fewer. A
+ * writer freed without a commit, or whose commit fails, removes the segments it wrote.
+ *
+ * Memory. options.memory_budget (default 256 MiB) bounds what the writer allocates: its buffers
+ * and its own tables, which are the map of external ids (64 to 128 bytes per document of the
+ * index, plus the id's bytes; 22 MB for the 252,244 Wikipedia articles of bench/, with ids of
+ * 19 bytes) and the deletion bitmap (a bit per document). With one thread, the buffer has what
+ * the tables leave of the budget; with N threads each batch of documents gets a share, budget /
+ * N, for its copies waiting to be indexed and its worker's buffer. A buffer counts what it has
+ * allocated (the inverter's hash tables, term states, posting and position buffers and word
+ * cache, the document table, per-document lengths and store block, the compressors and write
+ * buffers, 16 bytes of allocator overhead per block) and, before each document, bounds what
+ * adding that document and then writing the segment could allocate on top (a table doubling
+ * holds the old and the new table at once; writing sorts the terms and decodes the longest
+ * list); when the sum would pass its limit, the segment is written first. The budget is
+ * therefore a bound, not a goal: a buffer is written well before its limit when a table is
+ * about to double. A single document that needs more than a buffer's limit still goes in, in a
+ * segment of its own, and the id map is taken out of the budget only down to a quarter of it
+ * (beyond about 1.5 million documents per 256 MiB of budget, the writer needs more than its
+ * budget).
+ * Besides the budget, the process needs (peak resident set size):
+ *
+ *     QUARRY_WRITER_MEMORY_CONSTANT + QUARRY_WRITER_MEMORY_PER_THREAD per thread
+ *     + 3 times the largest document
+ *
+ * for the program and its libraries, each thread's analyzer (its stemmer cache is bounded, about
+ * 5 MiB), the input being read (a JSON line, or a whole file of a folder), the documents being
+ * copied to workers (1 MiB chunks) and what the C allocator keeps of freed blocks. Measured on
+ * Wikipedia (wiki.jsonl, 393 MB, 252,244 articles) with --memory 256M: a peak of 249 MB on one
+ * thread and 292 MB on two (bench/README.md).
+ *
+ * Threads. options.threads (default: the online CPUs, at most 256) sets how many threads index.
+ * With one, documents are analyzed, inverted and written on the calling thread, inside the add
+ * functions. With N > 1, the calling thread reads the input, checks each document and copies it
+ * into the current batch (a run of consecutive documents); N worker threads, each with its own
+ * analyzer, analyze, invert, compress and write: batch j goes to worker j mod N, which makes it
+ * into one segment, or into several if the batch needs more than its memory share. The add
+ * functions return once the document is copied; the commit waits for the workers. Determinism:
+ * how documents are grouped into batches and segments depends only on the documents (and, when
+ * reading a file, its size), the budget and the thread count, never on timing; so the same
+ * input with the same budget and threads gives the same segments holding the same documents
+ * (only the names of the extra segments of a batch that had to split can differ between runs),
+ * and other budgets or thread counts give other segments but the same docids and the same
+ * search results, scores included. A writer is used by one thread at a time; its workers are
+ * its own and stop at the commit or at quarry_writer_free. Different writers on different
+ * folders are independent.
+ *
+ * Updates. In append mode (options.mode = QUARRY_WRITER_APPEND) the writer opens the folder's
+ * index (or starts one if there is none): the commit keeps its segments and deletions and adds
+ * this writer's. quarry_writer_add is then an upsert: if a live document has the same id, in
+ * the index, in a segment this writer already wrote or still in its buffer, that document is
+ * deleted and the new one added, last in docid order. quarry_writer_delete deletes the live
+ * document with an id, in either mode. In create mode, by contrast, adding an id that a live
+ * document of this writer already has is an error (QUARRY_EINPUT, reported as a skipped record):
+ * the first document is kept, as with duplicate ids in an input. A deleted document stays in its
+ * segment, never returned or counted by a search but still counting in BM25 statistics, until a
+ * merge rewrites the segment without it (docs/FORMAT.md); the commit writes a new deletion file
+ * for each segment whose deletions changed. To find ids, an append writer reads every live id
+ * of the index when it opens, into the id map (about 20 ms per 100,000 documents).
  *
  * One writer at a time: quarry_writer_open takes the folder's writer lock and
  * quarry_writer_free releases it, so a second writer on the same folder, in another process or
@@ -40,11 +111,6 @@
  *   - the lock guards quarry writers against each other only: other programs that write into
  *     the folder are not stopped.
  *
- * Memory: this version keeps the whole index in RAM until the commit (about 1.5 times the
- * size of the compressed index plus the document store).
- *
- * Threads: a writer is used by one thread at a time. Different writers on different folders
- * are independent.
  */
 #ifndef QUARRY_WRITER_H
 #define QUARRY_WRITER_H
@@ -84,6 +150,11 @@ enum quarry_writer_mode {
 
 /* The memory budget when quarry_writer_options.memory_budget is 0: 256 MiB. */
 #define QUARRY_WRITER_DEFAULT_MEMORY ((size_t)256 << 20)
+
+/* What a writing process needs besides its memory budget (see "Memory" above): this, plus
+ * QUARRY_WRITER_MEMORY_PER_THREAD per indexing thread, plus 3 times the largest document. */
+#define QUARRY_WRITER_MEMORY_CONSTANT   ((size_t)24 << 20)
+#define QUARRY_WRITER_MEMORY_PER_THREAD ((size_t)12 << 20)
 
 /* Options for quarry_writer_open. Initialise with QUARRY_WRITER_OPTIONS_INIT. */
 typedef struct quarry_writer_options {
@@ -147,7 +218,9 @@ typedef struct quarry_writer_stats {
 
 /*
  * Starts building an index in folder `dir` (created if missing; its parent must exist) and takes
- * the folder's writer lock (see above) until quarry_writer_free.
+ * the folder's writer lock (see above) until quarry_writer_free. In append mode it reads the
+ * folder's index: its language and every live document's id (see "Updates"); and it starts
+ * the indexing threads.
  *
  * out:  receives the writer. On failure *out may still receive a writer in a failed state
  *       so that quarry_writer_errmsg() can explain; free it with quarry_writer_free either way.
@@ -156,7 +229,8 @@ typedef struct quarry_writer_stats {
  * Returns QUARRY_OK; QUARRY_ELOCKED when another writer is open on the folder (the message
  * names the folder and, when known, the holder's pid); QUARRY_ENOTFOUND (unknown stemmer
  * language); QUARRY_EIO (the folder or its LOCK file cannot be made, or locks are refused);
- * QUARRY_ENOMEM.
+ * QUARRY_ERROR (a bad option, or append mode with a language other than the index's);
+ * QUARRY_ECORRUPT or QUARRY_EVERSION (append mode: the index cannot be read); QUARRY_ENOMEM.
  */
 int quarry_writer_open(quarry_writer **out, const char *dir, const quarry_writer_options *opts);
 
@@ -216,12 +290,17 @@ int quarry_writer_add_path(quarry_writer *w, const char *path);
 int quarry_writer_add_jsonl(quarry_writer *w, const char *path);
 
 /*
- * Writes the index and makes it the folder's current index, atomically and durably (files
- * fsynced, MANIFEST renamed into place, folder fsynced). On failure the folder still holds
- * the previous index, untouched, and the files this commit had written are removed; the one
+ * Writes the index and makes it the folder's current index, atomically and durably: waits for
+ * the indexing threads, writes the last buffer as a segment and the deletion files of the
+ * segments whose deletions changed (all fsynced and renamed into place), then the MANIFEST
+ * (renamed into place, folder fsynced). Then it removes the files the new MANIFEST does not
+ * name: in create mode the previous index's, in append mode the deletion files it superseded,
+ * and any leftover of an interrupted writer. Readers that opened an older commit keep reading
+ * its files, which stay mapped (POSIX unlink semantics). On failure the folder still holds the
+ * previous index, untouched, and every file this writer had written is removed; the one
  * exception is a failure of the final folder fsync, after the rename: the new index is then
  * already the current one, but may not survive a power loss. A writer can be committed once;
- * later adds fail. Returns QUARRY_OK, QUARRY_EIO (disk full, file size limit, permissions; the
+ * later calls fail. Returns QUARRY_OK, QUARRY_EIO (disk full, file size limit, permissions; the
  * message names the file and the system's reason), QUARRY_ENOMEM.
  */
 int quarry_writer_commit(quarry_writer *w);

@@ -88,8 +88,8 @@ static void add_version(quarry_writer *w, unsigned i, unsigned v)
 {
     char id[32], text[256];
     snprintf(id, sizeof id, "d%u", i);
-    snprintf(text, sizeof text, "key%u v%uk%u common words of version %u, document %u", i, v, i,
-             v, i);
+    snprintf(text, sizeof text, "key%u v%uk%u common words of version %u, document %u", i, v, i, v,
+             i);
     quarry_document d = {id, strlen(id), "title", 5, text, strlen(text)};
     int rc = quarry_writer_add(w, &d);
     if (rc)
@@ -178,8 +178,8 @@ static void upsert_model(unsigned ver[120])
         ver[i] = 2; /* new versions */
     for (unsigned i = 40; i < 45; i++)
         ver[i] = 0; /* deleted */
-    ver[105] = 0; /* added, then deleted by the same writer */
-    ver[110] = 3; /* added twice by the same writer */
+    ver[105] = 0;   /* added, then deleted by the same writer */
+    ver[110] = 3;   /* added twice by the same writer */
 }
 
 static void upsert(fixture *fx, unsigned threads)
@@ -203,7 +203,7 @@ static void upsert(fixture *fx, unsigned threads)
     quarry_writer_stats st;
     assert_int_equal(quarry_writer_get_stats(&st, w), QUARRY_OK);
     assert_int_equal(st.docs, 41);
-    assert_int_equal(st.replaced, 21);       /* d10..d29 and d110 */
+    assert_int_equal(st.replaced, 21);        /* d10..d29 and d110 */
     assert_int_equal(st.deleted, 21 + 5 + 1); /* and d40..d44, d105 */
     assert_int_equal(st.index_docs, 114);
     quarry_writer_free(w);
@@ -341,7 +341,7 @@ static void test_delete_unknown(void **state)
     assert_non_null(strstr(quarry_writer_errmsg(w), "nope"));
     delete_id(w, 0);
     assert_int_equal(quarry_writer_delete(w, "d0", 2), QUARRY_ENOTFOUND); /* already deleted */
-    add_version(w, 0, 2); /* the id is free again */
+    add_version(w, 0, 2);                                                 /* the id is free again */
     add_version(w, 1, 2);
     commit(w);
     quarry_writer_free(w);
