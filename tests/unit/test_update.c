@@ -222,8 +222,10 @@ static void test_upsert_three_threads(void **state)
     upsert(*state, 3);
 }
 
+#define NAME_CAP 260 /* a file name (d_name holds up to 256 bytes) and its NUL */
+
 /* The deletion files in dir, as "name" strings in files[] (at most cap); returns how many. */
-static int deletion_files(const char *dir, char files[][128], int cap)
+static int deletion_files(const char *dir, char files[][NAME_CAP], int cap)
 {
     DIR *d = opendir(dir);
     assert_non_null(d);
@@ -232,7 +234,7 @@ static int deletion_files(const char *dir, char files[][128], int cap)
     while ((e = readdir(d)) != NULL) {
         size_t len = strlen(e->d_name);
         if (len > 4 && strcmp(e->d_name + len - 4, ".del") == 0 && n < cap)
-            snprintf(files[n++], 128, "%s", e->d_name);
+            snprintf(files[n++], NAME_CAP, "%s", e->d_name);
     }
     closedir(d);
     return n;
@@ -244,7 +246,7 @@ static void test_later_commits(void **state)
     unsigned ver[120];
     upsert(fx, 1); /* generation 2: seg_1_0 has deletions in seg_1_0.2.del */
     upsert_model(ver);
-    char files[8][128];
+    char files[8][NAME_CAP];
     assert_int_equal(deletion_files(fx->dir, files, 8), 2); /* seg_1_0's and seg_2_0's (d105) */
 
     /* Generation 3 changes nothing of seg_1_0: its deletion file stays. */
