@@ -66,7 +66,13 @@ void alloc_free(void *p)
 
 void *alloc_pages(size_t n)
 {
-    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+#if defined(MAP_POPULATE)
+    /* The pages are about to be written: mapping them all at once costs one call instead of a
+     * page fault each (several times dearer in a virtual machine). */
+    flags |= MAP_POPULATE;
+#endif
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, flags, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
 

@@ -30,7 +30,8 @@ void alloc_free(void *p);
  * n bytes (n > 0) of zeroed memory taken from the system directly (an anonymous mapping,
  * rounded up to whole pages), for large blocks that must go back to the system as soon as
  * they are freed: the C allocator keeps freed memory for reuse, so its footprint is the
- * high-water mark of what was ever allocated. Free with alloc_pages_free(p, n). NULL on
+ * high-water mark of what was ever allocated. The pages are mapped at once (where the system
+ * allows it), for memory that is written right away. Free with alloc_pages_free(p, n). NULL on
  * failure.
  */
 void *alloc_pages(size_t n);

@@ -108,6 +108,28 @@ uint64_t strmap_hash(const char *key, size_t len)
     return h;
 }
 
+/* Tables of at least this many slots come straight from the system (alloc_pages), mapped at
+ * once: a large table is written all over as soon as it is made (rehashing), and mapping its
+ * pages together costs far less than a page fault each. */
+#define PAGES_SLOTS 32768
+
+/* A zeroed table of n slots (a power of two), or NULL. */
+static slot *table_alloc(size_t n)
+{
+    if (n >= PAGES_SLOTS)
+        return n > SIZE_MAX / sizeof(slot) ? NULL : alloc_pages(n * sizeof(slot));
+    return alloc_array(n, sizeof(slot));
+}
+
+/* Frees a table of n slots from table_alloc. */
+static void table_free(slot *t, size_t n)
+{
+    if (n >= PAGES_SLOTS)
+        alloc_pages_free(t, n * sizeof(slot));
+    else
+        alloc_free(t);
+}
+
 int strmap_create(strmap **out)
 {
     *out = NULL;
@@ -139,7 +161,7 @@ void strmap_free(strmap *m)
     if (!m)
         return;
     free_chunks(m->arena);
-    alloc_free(m->slots);
+    table_free(m->slots, m->mask + 1);
     alloc_free(m);
 }
 
@@ -182,7 +204,7 @@ uint32_t *strmap_find(strmap *m, const char *key, size_t len)
 static int grow(strmap *m)
 {
     size_t mask = m->mask * 2 + 1;
-    slot *t = alloc_array(mask + 1, sizeof *t);
+    slot *t = table_alloc(mask + 1);
     if (!t)
         return QUARRY_ENOMEM;
     for (size_t i = 0; i <= m->mask; i++) {
@@ -193,7 +215,7 @@ static int grow(strmap *m)
             j = (j + 1) & mask;
         t[j] = m->slots[i];
     }
-    alloc_free(m->slots);
+    table_free(m->slots, m->mask + 1);
     m->slots = t;
     m->mask = mask;
     return QUARRY_OK;

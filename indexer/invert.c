@@ -115,6 +115,28 @@ static inline int bytes_vbyte(inverter *inv, bytes *b, uint32_t *max, uint32_t v
     return 0;
 }
 
+/* Term arrays of this many entries or more come straight from the system, mapped at once: a
+ * new array is filled right away (the old one is copied into it), and mapping its pages
+ * together costs far less than a page fault each. Pages are aligned far beyond 64 bytes. */
+#define PAGES_TERMS 16384
+
+/* An array of n terms, 64-byte aligned, not zeroed; NULL on failure. */
+static term *terms_alloc(size_t n)
+{
+    if (n >= PAGES_TERMS)
+        return n > SIZE_MAX / sizeof(term) ? NULL : alloc_pages(n * sizeof(term));
+    return alloc_aligned(64, n, sizeof(term));
+}
+
+/* Frees an array of n terms from terms_alloc (NULL is a no-op). */
+static void terms_free(term *t, size_t n)
+{
+    if (n >= PAGES_TERMS)
+        alloc_pages_free(t, n * sizeof(term));
+    else
+        alloc_free(t);
+}
+
 int inverter_create(inverter **out)
 {
     *out = NULL;
@@ -135,7 +157,7 @@ void inverter_free(inverter *inv)
         alloc_free(inv->terms[i].post.data);
         alloc_free(inv->terms[i].pos.data);
     }
-    alloc_free(inv->terms);
+    terms_free(inv->terms, inv->cap);
     alloc_free(inv->touched);
     buf_free(&inv->keys);
     strmap_free(inv->vocab);
@@ -242,12 +264,12 @@ static term *lookup(inverter *inv, const char *t, size_t len)
         return &inv->terms[*slot];
     if (inv->nterms == inv->cap) {
         size_t cap = inv->cap ? inv->cap * 2 : 1024;
-        term *n = alloc_aligned(64, cap, sizeof *n);
+        term *n = terms_alloc(cap);
         if (!n)
             return NULL; /* the vocabulary now names a term that does not exist: rc is sticky */
         if (inv->nterms)
             memcpy(n, inv->terms, inv->nterms * sizeof *n);
-        alloc_free(inv->terms);
+        terms_free(inv->terms, inv->cap);
         inv->terms = n;
         inv->cap = cap;
     }

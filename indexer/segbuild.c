@@ -106,31 +106,28 @@ void segbuilder_free(segbuilder *b)
     alloc_free(b);
 }
 
-/* Documents up to this size are bounded without reading them: n / 2 + 1 words (a word is at
+/* Bounds what `doc` may add to the inverter from its size alone: n / 2 + 1 words (a word is at
  * least one byte and words are separated) folding to at most FOLD_GROWTH bytes per byte. */
-#define SMALL_DOC 8192
-
-/* Bounds what `doc` (NULL: nothing) may add to the inverter, cheaply: from its size, or from
- * one pass over its bytes (tokenizer_bound). */
-static void rough_bound(const quarry_document *doc, doc_bound *d)
+static void size_bound(const quarry_document *doc, doc_bound *d)
 {
-    memset(d, 0, sizeof *d);
-    if (!doc)
-        return;
     size_t n = doc->title_len + doc->text_len;
-    if (n <= SMALL_DOC) {
-        d->tokens = n / 2 + 2;
-        d->folded = n * FOLD_GROWTH;
-    } else {
-        size_t w1, f1, w2, f2;
-        tokenizer_bound(doc->title, doc->title_len, &w1, &f1);
-        tokenizer_bound(doc->text, doc->text_len, &w2, &f2);
-        d->tokens = w1 + w2;
-        d->folded = f1 + f2;
-    }
+    d->tokens = n / 2 + 2;
+    d->new_words = d->tokens;
+    d->folded = n * FOLD_GROWTH < d->tokens * TOKENIZER_MAX_TERM ? n * FOLD_GROWTH
+                                                                 : d->tokens * TOKENIZER_MAX_TERM;
+}
+
+/* Bounds it from one pass over its bytes (tokenizer_bound): tighter for long documents. */
+static void scan_bound(const quarry_document *doc, doc_bound *d)
+{
+    size_t w1, f1, w2, f2;
+    tokenizer_bound(doc->title, doc->title_len, &w1, &f1);
+    tokenizer_bound(doc->text, doc->text_len, &w2, &f2);
+    d->tokens = w1 + w2 + 1;
+    d->new_words = d->tokens;
+    d->folded = f1 + f2;
     if (d->folded > d->tokens * TOKENIZER_MAX_TERM)
         d->folded = d->tokens * TOKENIZER_MAX_TERM;
-    d->new_words = d->tokens;
 }
 
 /* The load with a document bounded by d, of `bytes` bytes. */
@@ -144,19 +141,24 @@ size_t segbuilder_load(const segbuilder *b, const quarry_document *doc)
 {
     if (!b->inv)
         return 0;
-    doc_bound d;
-    rough_bound(doc, &d);
+    doc_bound d = {0, 0, 0};
+    if (doc)
+        size_bound(doc, &d);
     return load(b, &d, doc ? doc->id_len + doc->title_len + doc->text_len : 0);
 }
 
-/* Must the buffer be flushed before `doc` goes in? The rough bound decides when the document
- * fits by it; otherwise the exact count does (a long document of known words fits where its
- * size alone would not). */
+/* Must the buffer be flushed before `doc` goes in? Each bound, cheapest first, settles it when
+ * the document fits by it: the size alone (most documents, most of the time), one pass over
+ * its bytes, then the exact count (a long document of known words fits where its size alone
+ * would not). */
 static int full(const segbuilder *b, const quarry_document *doc, size_t limit)
 {
     size_t bytes = doc->id_len + doc->title_len + doc->text_len;
     doc_bound d;
-    rough_bound(doc, &d);
+    size_bound(doc, &d);
+    if (load(b, &d, bytes) <= limit)
+        return 0;
+    scan_bound(doc, &d);
     if (load(b, &d, bytes) <= limit)
         return 0;
     inverter_count(b->inv, doc->title, doc->title_len, doc->text, doc->text_len, &d);

@@ -5,28 +5,31 @@
  * copies it into the current batch: a run of consecutive documents meant to make one segment.
  * N worker threads each own a segbuilder (with its own analyzer: stemmers are not thread-safe)
  * and do everything else: analysis, inversion, compression of the document store and the
- * writing of the segment files. Batches are dealt round robin: batch j goes to worker j mod N
- * once it has finished batch j - N, and the calling thread collects that batch's segments
- * then, so it gathers them in batch order: documents keep their input order across segments.
- * The copies travel in chunks of CHUNK_BYTES: a worker starts on a batch as soon as its first
- * chunk is full, and while it works the calling thread reads on and fills the next batch for
- * the next worker.
+ * writing of the segment files. A batch goes to whichever worker is idle; the calling thread
+ * collects the batches' segments in batch order, so documents keep their input order across
+ * segments. The copies travel in chunks of CHUNK_BYTES: a worker starts on a batch as soon as
+ * its first chunk is full, and while it works the calling thread reads on and fills the next
+ * batch for the next idle worker.
  *
  * Memory: batch j gets a share of the memory available to buffers, available / N, taken when
  * it starts. The share covers both the copies waiting in the worker's queue and the worker's
  * buffer: the worker gives its segbuilder the limit share - (target - consumed), where target
  * is the batch's planned size in copied bytes and consumed what the worker has added so far.
  * The target is what should fill the share once inverted: a segment's load (segbuilder_load)
- * is about fixed + ratio * bytes, measured on the largest segment of batch j - N
- * (INITIAL_FIXED and INITIAL_RATIO for the first N batches), and the target is FILL of
+ * is about fixed + ratio * bytes, as measured on the largest segment of batch j - 2N
+ * (INITIAL_FIXED and INITIAL_RATIO for the first 2N batches), and the target is FILL of
  * (share - fixed) / max(1, ratio). A batch whose documents need more than its share is split by
  * its worker into several segments. When the size of the input left is known, the last batches
  * are evened out (target_of).
  *
  * Determinism: the batches' boundaries, targets and limits depend only on the documents, the
- * input's size, the budget and N, never on timing, so a given input gives the same segments
- * with the same documents in the same order every time. Only the names of the extra segments of
- * a split batch are taken at run time (the first segment of each batch is named when the batch
+ * input's size, the budget and N, never on timing or on which worker takes a batch, so a given
+ * input gives the same segments with the same documents in the same order every time. That is
+ * why batch j is sized after batch j - 2N, not after the last batch that happened to finish:
+ * before starting batch j the calling thread waits until batch j - 2N is finished, which it
+ * nearly always is already (N batches at most run at once), whereas waiting for batch j - N
+ * would often idle a worker that finished early. Only the names of the extra segments of a
+ * split batch are taken at run time (the first segment of each batch is named when the batch
  * starts).
  */
 #include "internal.h"
@@ -52,6 +55,11 @@
 
 /* Bytes of a chunk of copied documents, unless one document needs more. */
 #define CHUNK_BYTES ((size_t)1 << 20)
+
+/* Consumed chunks kept for reuse rather than returned to the system: mapping fresh pages costs
+ * a page fault each, and unmapping, in a process with several threads, an interrupt to every
+ * other CPU to flush its address translations. The pool takes them for its memory constant. */
+#define SPARE_CHUNKS 4
 
 /*
  * Copied documents waiting for their worker, in chunks of CHUNK_BYTES taken from the system
@@ -95,6 +103,7 @@ typedef struct worker {
     pthread_t thread;   /* its thread */
     int started;        /* the thread was created */
     segbuilder *sb;     /* its buffer */
+    seglist out;        /* segments of its batch so far (the worker's own) */
     pthread_cond_t cv;  /* signalled when chunks are queued, the batch closes or quitting */
     /* The fields below are shared, under ws->mu. */
     chunk *head, *tail; /* queued chunks of its batch */
@@ -105,15 +114,23 @@ typedef struct worker {
     size_t target;      /* its size in record bytes, as planned */
     char first[64];     /* name of the batch's first segment */
     int first_used;     /* that name was taken */
-    seglist out;        /* segments of its finished batch, until collected */
-    segment_cost cost;  /* of its last batch's largest segment (raw 0: none measured) */
 } worker;
 
+/* A batch's outcome, from the moment it starts until the calling thread collects it. */
+typedef struct outcome {
+    int done;          /* its worker finished it */
+    seglist segs;      /* its segments */
+    segment_cost cost; /* the cost of its largest segment (raw 0: none measured) */
+} outcome;
+
 struct workers {
-    pthread_mutex_t mu;   /* guards the workers' shared fields, rc, err and the name callback */
+    pthread_mutex_t mu;   /* guards the workers' shared fields, outcomes, rc, err and the name
+                             callback */
     pthread_cond_t done;  /* signalled when a worker finishes a batch */
     worker *w;            /* the workers */
     unsigned n;           /* how many */
+    outcome *ring;        /* outcome of batch j in ring[j % (2 * n)] (under mu) */
+    segment_cost *seen;   /* cost of batch j in seen[j % (2 * n)], once collected (under mu) */
     segname_fn name;      /* the writer's segment names (called under mu) */
     void *name_ctx;       /* passed to name */
     int quit;             /* workers must stop (set by workers_free) */
@@ -121,10 +138,14 @@ struct workers {
     char err[ERRMSG_CAP]; /* its message (under mu) */
     /* The calling thread's own fields. */
     uint64_t batches;    /* batches started */
+    uint64_t collected;  /* batches collected into segs */
     size_t round_target; /* target of the batches of the current round (see start_batch) */
+    worker *current;     /* worker of the open batch */
     int open;            /* the last batch started still takes documents */
     size_t filled;       /* record bytes of the open batch so far */
     chunk *fill;         /* its chunk being filled, not yet queued (NULL: none) */
+    chunk *spare;        /* chunks of CHUNK_BYTES consumed, for reuse (under mu) */
+    unsigned nspare;     /* how many (at most SPARE_CHUNKS) */
     seglist segs;        /* segments of the batches collected, in batch order */
 };
 
@@ -153,6 +174,22 @@ static void fail(workers *ws, int rc, const char *msg)
         ws->rc = rc;
         snprintf(ws->err, sizeof ws->err, "%s", msg);
     }
+}
+
+/* Keeps chunk c for reuse if it has the usual size and room is left, else returns it to the
+ * system. */
+static void recycle(workers *ws, chunk *c)
+{
+    pthread_mutex_lock(&ws->mu);
+    if (c->size == CHUNK_BYTES && ws->nspare < SPARE_CHUNKS) {
+        c->next = ws->spare;
+        ws->spare = c;
+        ws->nspare++;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&ws->mu);
+    if (c)
+        alloc_pages_free(c, c->size);
 }
 
 /* A worker's thread: takes the queued records of its batch, adds them to its segbuilder, and
@@ -195,7 +232,7 @@ static void *work(void *arg)
                     at += record_size(&d);
                 }
                 list = c->next;
-                alloc_pages_free(c, c->size);
+                recycle(ws, c);
             }
             pthread_mutex_lock(&ws->mu);
             if (rc)
@@ -207,11 +244,17 @@ static void *work(void *arg)
         pthread_mutex_unlock(&ws->mu);
         if (!rc)
             rc = segbuilder_flush(w->sb, &w->out);
-        segbuilder_cost(w->sb, &w->cost);
+        segment_cost cost;
+        segbuilder_cost(w->sb, &cost);
         consumed = 0;
         pthread_mutex_lock(&ws->mu);
         if (rc)
             fail(ws, rc, segbuilder_errmsg(w->sb));
+        outcome *o = &ws->ring[w->batch % (2 * ws->n)];
+        o->segs = w->out;
+        o->cost = cost;
+        o->done = 1;
+        memset(&w->out, 0, sizeof w->out);
         w->busy = 0;
         pthread_cond_broadcast(&ws->done);
     }
@@ -224,13 +267,21 @@ int workers_start(workers **out, unsigned n, const char *dir, const char *langua
 {
     *out = NULL;
     workers *ws = alloc_array(1, sizeof *ws);
-    if (!ws || !(ws->w = alloc_array(n, sizeof *ws->w))) {
+    if (!ws || !(ws->w = alloc_array(n, sizeof *ws->w)) ||
+        !(ws->ring = alloc_array(2 * (size_t)n, sizeof *ws->ring)) ||
+        !(ws->seen = alloc_array(2 * (size_t)n, sizeof *ws->seen))) {
+        if (ws) {
+            alloc_free(ws->w);
+            alloc_free(ws->ring);
+        }
         alloc_free(ws);
         return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
     }
     ws->name = name;
     ws->name_ctx = name_ctx;
     if (pthread_mutex_init(&ws->mu, NULL) || pthread_cond_init(&ws->done, NULL)) {
+        alloc_free(ws->seen);
+        alloc_free(ws->ring);
         alloc_free(ws->w);
         alloc_free(ws);
         return errmsg_set(err, cap, QUARRY_ENOMEM, "cannot create a lock for the workers");
@@ -259,22 +310,21 @@ int workers_start(workers **out, unsigned n, const char *dir, const char *langua
     return rc;
 }
 
-/* Takes the finished batch of worker w into ws->segs. Under mu, with w not busy. */
-static int collect(workers *ws, worker *w)
+/* Takes the finished batches that follow the last one collected into ws->segs, in batch
+ * order. Under mu. */
+static void collect(workers *ws)
 {
-    int rc = seglist_append(&ws->segs, &w->out);
-    w->out.n = 0;
-    w->out.terms = w->out.postings = 0;
-    if (rc)
-        fail(ws, rc, "out of memory");
-    return rc;
-}
-
-/* Waits for worker w to finish its batch. Under mu. */
-static void wait_idle(workers *ws, worker *w)
-{
-    while (w->busy)
-        pthread_cond_wait(&ws->done, &ws->mu);
+    while (ws->collected < ws->batches && !ws->rc) {
+        outcome *o = &ws->ring[ws->collected % (2 * ws->n)];
+        if (!o->done)
+            break;
+        if (seglist_append(&ws->segs, &o->segs))
+            fail(ws, QUARRY_ENOMEM, "out of memory");
+        ws->seen[ws->collected % (2 * ws->n)] = o->cost;
+        seglist_free(&o->segs);
+        o->done = 0;
+        ws->collected++;
+    }
 }
 
 /*
@@ -305,23 +355,34 @@ static size_t target_of(workers *ws, size_t share, const segment_cost *c, uint64
     return ws->round_target < full ? ws->round_target : full;
 }
 
-/* Starts the next batch with `available` bytes for all buffers and `left` bytes of input known
- * to remain: waits for its worker to finish the batch before, collects that one's segments and
- * sizes the new one from its ratio. */
+/* Starts the next batch, j, with `available` bytes for all buffers and `left` bytes of input
+ * known to remain: waits until batch j - 2N is finished and a worker is idle, sizes the batch
+ * from j - 2N's cost and gives it to that worker. */
 static int start_batch(workers *ws, size_t available, uint64_t left)
 {
-    worker *w = &ws->w[ws->batches % ws->n];
+    uint64_t j = ws->batches, ring = 2 * (uint64_t)ws->n;
+    worker *w = NULL;
     pthread_mutex_lock(&ws->mu);
-    wait_idle(ws, w);
+    for (;;) {
+        collect(ws);
+        if (ws->rc || j < ring || ws->collected > j - ring) {
+            for (unsigned i = 0; i < ws->n && !w; i++)
+                if (!ws->w[i].busy)
+                    w = &ws->w[i];
+            if (w || ws->rc)
+                break;
+        }
+        pthread_cond_wait(&ws->done, &ws->mu);
+    }
     int rc = ws->rc;
-    if (!rc)
-        rc = collect(ws, w);
     if (!rc) {
+        /* Batch j - 2N is collected (its slot is now batch j's) and its cost kept in seen. */
         static const segment_cost initial = {INITIAL_FIXED, INITIAL_RATIO, 0};
-        const segment_cost *c = ws->batches >= ws->n && w->cost.raw > 0 ? &w->cost : &initial;
+        const segment_cost *c =
+            j >= ring && ws->seen[j % ring].raw > 0 ? &ws->seen[j % ring] : &initial;
         w->share = available / ws->n;
         w->target = target_of(ws, w->share, c, left);
-        w->batch = ws->batches;
+        w->batch = j;
         w->busy = 1;
         w->closed = 0;
         w->first_used = 0;
@@ -332,6 +393,7 @@ static int start_batch(workers *ws, size_t available, uint64_t left)
     pthread_mutex_unlock(&ws->mu);
     if (!rc) {
         ws->batches++;
+        ws->current = w;
         ws->open = 1;
         ws->filled = 0;
     }
@@ -359,7 +421,7 @@ static void queue(worker *w, chunk *c)
 /* Closes the open batch: its worker writes its last segment once the queue is drained. */
 static void close_batch(workers *ws)
 {
-    worker *w = &ws->w[(ws->batches - 1) % ws->n];
+    worker *w = ws->current;
     pthread_mutex_lock(&ws->mu);
     queue(w, ws->fill);
     ws->fill = NULL;
@@ -375,7 +437,7 @@ int workers_add(workers *ws, const quarry_document *doc, size_t available, uint6
     if (!ws->open && (rc = start_batch(ws, available, left)))
         return rc;
     size_t size = record_size(doc);
-    worker *w = &ws->w[(ws->batches - 1) % ws->n];
+    worker *w = ws->current;
     if (ws->fill && ws->fill->size - sizeof(chunk) - ws->fill->used < size) {
         pthread_mutex_lock(&ws->mu);
         queue(w, ws->fill);
@@ -384,6 +446,16 @@ int workers_add(workers *ws, const quarry_document *doc, size_t available, uint6
         ws->fill = NULL;
         if (rc)
             return rc;
+    }
+    if (!ws->fill && sizeof(chunk) + size <= CHUNK_BYTES) {
+        pthread_mutex_lock(&ws->mu);
+        if ((ws->fill = ws->spare) != NULL) {
+            ws->spare = ws->fill->next;
+            ws->nspare--;
+            ws->fill->next = NULL;
+            ws->fill->used = 0;
+        }
+        pthread_mutex_unlock(&ws->mu);
     }
     if (!ws->fill) {
         size_t bytes = sizeof(chunk) + size > CHUNK_BYTES ? sizeof(chunk) + size : CHUNK_BYTES;
@@ -416,13 +488,12 @@ int workers_finish(workers *ws, seglist *out)
 {
     if (ws->open)
         close_batch(ws);
-    uint64_t first = ws->batches > ws->n ? ws->batches - ws->n : 0;
     pthread_mutex_lock(&ws->mu);
-    for (uint64_t j = first; j < ws->batches && !ws->rc; j++) {
-        worker *w = &ws->w[j % ws->n];
-        wait_idle(ws, w);
-        if (!ws->rc)
-            collect(ws, w);
+    for (;;) {
+        collect(ws);
+        if (ws->rc || ws->collected == ws->batches)
+            break;
+        pthread_cond_wait(&ws->done, &ws->mu);
     }
     int rc = ws->rc;
     pthread_mutex_unlock(&ws->mu);
@@ -463,9 +534,14 @@ void workers_free(workers *ws)
         pthread_cond_destroy(&w->cv);
     }
     free_chunks(ws->fill);
+    free_chunks(ws->spare);
+    for (unsigned i = 0; i < 2 * ws->n; i++)
+        seglist_free(&ws->ring[i].segs);
     seglist_free(&ws->segs);
     pthread_cond_destroy(&ws->done);
     pthread_mutex_destroy(&ws->mu);
+    alloc_free(ws->seen);
+    alloc_free(ws->ring);
     alloc_free(ws->w);
     alloc_free(ws);
 }
