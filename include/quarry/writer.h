@@ -191,9 +191,9 @@ typedef struct quarry_document {
 } quarry_document;
 
 /*
- * Counters of a writer, see quarry_writer_get_stats. With several threads, tokens, terms and
- * postings are counted as the threads write their segments, so before the commit they may lag
- * behind docs.
+ * Counters of a writer, see quarry_writer_get_stats. With several threads, tokens, terms,
+ * postings and segments are counted as the threads' segments are collected, so before the
+ * commit they may lag behind docs.
  */
 typedef struct quarry_writer_stats {
     uint64_t docs;           /* documents added */
