@@ -139,7 +139,8 @@ struct workers {
     /* The calling thread's own fields. */
     uint64_t batches;    /* batches started */
     uint64_t collected;  /* batches collected into segs */
-    size_t round_target; /* target of the batches of the current round (see start_batch) */
+    size_t round_target; /* target of the batches of the current round (see target_of) */
+    size_t last_target;  /* target of the batches of the last round, once it began (or 0) */
     worker *current;     /* worker of the open batch */
     int open;            /* the last batch started still takes documents */
     size_t filled;       /* record bytes of the open batch so far */
@@ -328,15 +329,16 @@ static void collect(workers *ws)
 }
 
 /*
- * The target of batch ws->batches, whose share is `share` and whose worker's last batch showed
- * cost c: the batch's documents wait in its queue while its buffer fills, so that a buffer of
+ * The target of batch ws->batches, whose share is `share`, given the cost c of batch j - 2N:
+ * the batch's documents wait in its queue while its buffer fills, so that a buffer of
  * c->fixed + c->ratio * raw and the documents still queued fit the share at every moment if
  * the target is (share - fixed) / max(1, ratio). FILL of that is aimed at.
- * With `left` bytes of input known to remain (0: unknown), each round of N batches (N
- * consecutive batches, one per worker) gets an equal part of what remains, so that the last
- * round is as long as the others and no worker idles at the end while another still has a
- * whole batch to do: the rounds left are those that full batches would need, and the target
- * of a round is set at its first batch.
+ * With `left` bytes of input known to remain (0: unknown), the end is evened out, because a
+ * worker that finishes while another still has a whole batch to do idles: each round of N
+ * batches (one per worker) gets an equal part of what remains, the rounds being as many as full
+ * batches would need; and the last round is made of 2N batches of half that size, which the
+ * idle workers take in turn, so that they finish within half a batch of each other. A target
+ * is set at the first batch of its round.
  */
 static size_t target_of(workers *ws, size_t share, const segment_cost *c, uint64_t left)
 {
@@ -347,7 +349,14 @@ static size_t target_of(workers *ws, size_t share, const segment_cost *c, uint64
         if (left > 0 && full > 0) {
             uint64_t round = (uint64_t)full * ws->n;
             uint64_t rounds = (left + round - 1) / round;
-            ws->round_target = (size_t)((left + rounds * ws->n - 1) / (rounds * ws->n));
+            if (rounds > 1) {
+                ws->last_target = 0;
+                ws->round_target = (size_t)((left + rounds * ws->n - 1) / (rounds * ws->n));
+            } else {
+                if (!ws->last_target)
+                    ws->last_target = (size_t)((left + 2 * ws->n - 1) / (2 * ws->n));
+                ws->round_target = ws->last_target;
+            }
             if (ws->round_target < MIN_ROUND_TARGET)
                 ws->round_target = MIN_ROUND_TARGET;
         }

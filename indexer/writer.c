@@ -231,14 +231,13 @@ int quarry_writer_open(quarry_writer **out, const char *dir, const quarry_writer
     w->generation = (gen > seen ? gen : seen) + 1;
     if ((rc = load_base(w)))
         return w->rc = rc;
-    if (w->threads == 1)
-        rc = segbuilder_create(&w->sb, dir, w->language, writer_segment_name, w);
-    else
-        rc = workers_start(&w->ws, w->threads, dir, w->language, writer_segment_name, w, w->err,
-                           sizeof w->err);
-    if (rc)
-        return w->rc =
-                   w->threads == 1 ? errmsg_set(w->err, sizeof w->err, rc, "out of memory") : rc;
+    if (w->threads == 1) {
+        if ((rc = segbuilder_create(&w->sb, dir, w->language, writer_segment_name, w)))
+            return w->rc = errmsg_set(w->err, sizeof w->err, rc, "out of memory");
+    } else if ((rc = workers_start(&w->ws, w->threads, dir, w->language, writer_segment_name, w,
+                                   w->err, sizeof w->err))) {
+        return w->rc = rc;
+    }
     return QUARRY_OK;
 }
 

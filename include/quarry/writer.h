@@ -45,7 +45,9 @@
  * buffers, 16 bytes of allocator overhead per block) and, before each document, bounds what
  * adding that document and then writing the segment could allocate on top (a table doubling
  * holds the old and the new table at once; writing sorts the terms and decodes the longest
- * list); when the sum would pass its limit, the segment is written first. The budget is
+ * list; of the posting and position buffers, which double as they fill, the largest of each is
+ * counted doubling: should several long lists double within one document, the excess is their
+ * size); when the sum would pass its limit, the segment is written first. The budget is
  * therefore a bound, not a goal: a buffer is written well before its limit when a table is
  * about to double. A single document that needs more than a buffer's limit still goes in, in a
  * segment of its own, and the id map is taken out of the budget only down to a quarter of it
@@ -191,9 +193,9 @@ typedef struct quarry_document {
 } quarry_document;
 
 /*
- * Counters of a writer, see quarry_writer_get_stats. With several threads, tokens, terms and
- * postings are counted as the threads write their segments, so before the commit they may lag
- * behind docs.
+ * Counters of a writer, see quarry_writer_get_stats. With several threads, tokens, terms,
+ * postings and segments are counted as the threads' segments are collected, so before the
+ * commit they may lag behind docs.
  */
 typedef struct quarry_writer_stats {
     uint64_t docs;            /* documents added */
