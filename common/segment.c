@@ -422,6 +422,24 @@ int segment_doc_meta(const segment *s, struct libdeflate_decompressor *z, uint32
     return QUARRY_OK;
 }
 
+int segment_store_block(const segment *s, uint32_t b, const uint8_t **z, uint32_t *clen,
+                        uint32_t *rawlen, char *err, size_t cap)
+{
+    if (b >= s->nblocks)
+        return segment_corrupt(s, SEG_STORE, "block number", err, cap);
+    const uint8_t *rec = s->store_table + (size_t)b * FORMAT_STORE_RECORD_SIZE;
+    uint64_t off = load_u64le(rec);
+    *clen = load_u32le(rec + 8);
+    *rawlen = load_u32le(rec + 12);
+    /* Deflate expands at most 1032 times, so a larger raw length is a lie that must not size
+     * an allocation (a 16-byte record could otherwise ask for 4 GiB). */
+    if (off < FORMAT_HEADER_SIZE || off > s->store_end || *clen > s->store_end - off ||
+        *rawlen > (uint64_t)*clen * 1032)
+        return segment_corrupt(s, SEG_STORE, "block record", err, cap);
+    *z = s->files[SEG_STORE].data + off;
+    return QUARRY_OK;
+}
+
 int segment_doc_text(const segment *s, struct libdeflate_decompressor *z, const doc_meta *m,
                      buf *scratch, const char **text, char *err, size_t cap)
 {
@@ -429,23 +447,20 @@ int segment_doc_text(const segment *s, struct libdeflate_decompressor *z, const 
         *text = "";
         return QUARRY_OK;
     }
-    if (m->block >= s->nblocks)
-        return segment_corrupt(s, SEG_STORE, "block number", err, cap);
-    const uint8_t *rec = s->store_table + (size_t)m->block * FORMAT_STORE_RECORD_SIZE;
-    uint64_t off = load_u64le(rec);
-    uint32_t clen = load_u32le(rec + 8), rawlen = load_u32le(rec + 12);
-    /* Deflate expands at most 1032 times, so a larger raw length is a lie that must not
-     * size the allocation below (a 16-byte record could otherwise ask for 4 GiB). */
-    if (off < FORMAT_HEADER_SIZE || off > s->store_end || clen > s->store_end - off ||
-        (uint64_t)m->offset + m->text_len > rawlen || rawlen > (uint64_t)clen * 1032)
+    const uint8_t *zdata = NULL;
+    uint32_t clen = 0, rawlen = 0;
+    int rc = segment_store_block(s, m->block, &zdata, &clen, &rawlen, err, cap);
+    if (rc)
+        return rc;
+    if ((uint64_t)m->offset + m->text_len > rawlen)
         return segment_corrupt(s, SEG_STORE, "block record", err, cap);
     if (scratch->rc) /* a failed allocation for an earlier (maybe corrupt) block: start over */
         buf_free(scratch);
     scratch->len = 0;
     if (buf_reserve(scratch, rawlen))
         return errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
-    if (libdeflate_zlib_decompress(z, s->files[SEG_STORE].data + off, clen, scratch->data, rawlen,
-                                   NULL) != LIBDEFLATE_SUCCESS)
+    if (libdeflate_zlib_decompress(z, zdata, clen, scratch->data, rawlen, NULL) !=
+        LIBDEFLATE_SUCCESS)
         return segment_corrupt(s, SEG_STORE, "compressed block", err, cap);
     scratch->len = rawlen;
     *text = (const char *)scratch->data + m->offset;

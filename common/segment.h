@@ -145,6 +145,16 @@ int segment_doc_text(const segment *s, struct libdeflate_decompressor *z, const 
                      buf *scratch, const char **text, char *err, size_t cap);
 
 /*
+ * Store block b's compressed bytes, *z[0..*clen), and its raw length *rawlen, for copying the
+ * block whole. Checked as segment_doc_text checks them: b < nblocks, the stream inside the
+ * block area, *rawlen at most 1032 * *clen (deflate's largest expansion). The stream itself is
+ * not inflated: its Adler-32 guards it wherever it is read. Returns QUARRY_OK or
+ * QUARRY_ECORRUPT.
+ */
+int segment_store_block(const segment *s, uint32_t b, const uint8_t **z, uint32_t *clen,
+                        uint32_t *rawlen, char *err, size_t cap);
+
+/*
  * A walk over the whole dictionary in term order (segment_term_next), for verification,
  * merging and enumeration. Start from a zeroed struct: `dict_iter it = {0};`. It lives on the
  * caller's stack and borrows nothing but the segment, so any number of walks may run at once.

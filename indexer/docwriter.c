@@ -4,8 +4,11 @@
  *
  * Texts are appended to a raw block; when it holds FORMAT_STORE_BLOCK bytes it is compressed
  * with zlib and written out, so the store streams to disk with bounded memory. A document never
- * straddles two blocks: a snippet needs one inflate. The table (one fixed record per document
- * plus its id and title) stays in RAM until docwriter_finish writes it.
+ * straddles two blocks: a snippet needs one inflate. A merge may instead append a compressed
+ * block of another segment as it is (docwriter_copy_block) and then add the documents whose
+ * texts it holds (docwriter_add_stored): compressing is most of what copying a store would
+ * otherwise cost. The table (one fixed record per document plus its id and title) stays in
+ * RAM until docwriter_finish writes it.
  */
 #include "internal.h"
 
@@ -45,6 +48,8 @@ struct docwriter {
     buf zbuf;                             /* compression output */
     buf blocks;                  /* block table: {u64 offset, u32 clen, u32 rawlen} per block */
     uint32_t nblocks;            /* blocks written */
+    uint32_t copied_raw;         /* raw length of the last block, if docwriter_copy_block wrote
+                                    it and no text was added since (else 0) */
     uint32_t *lengths;           /* length of every document, by docid */
     size_t lengths_cap;          /* entries allocated */
     buf records;                 /* .docs meta block table: {u64 offset, u32 clen, u32 rawlen} */
@@ -142,17 +147,11 @@ static void flush_meta(docwriter *dw)
         dw->rc = errmsg_set(dw->err, sizeof dw->err, QUARRY_ENOMEM, "out of memory");
 }
 
-int docwriter_add(docwriter *dw, const char *id, size_t id_len, const char *title, size_t title_len,
-                  const char *text, size_t text_len, uint32_t length)
+/* Records the next document: its length, id (front-coded in its group), text location and
+ * title. The caller placed its text. */
+static int record(docwriter *dw, const char *id, size_t id_len, const char *title, size_t title_len,
+                  uint32_t block, uint32_t in_block, uint32_t text_len, uint32_t length)
 {
-    if (dw->rc)
-        return dw->rc;
-    if (text_len > UINT32_MAX || dw->ndocs == UINT32_MAX - 1)
-        return errmsg_set(dw->err, sizeof dw->err, QUARRY_EINPUT,
-                          "document too large or too many documents in one segment");
-    if (dw->raw.len && dw->raw.len + text_len > FORMAT_STORE_BLOCK)
-        flush_block(dw);
-    uint32_t in_block = (uint32_t)dw->raw.len;
     if (dw->ndocs == dw->lengths_cap) {
         size_t cap = dw->lengths_cap ? dw->lengths_cap * 2 : 1024;
         uint32_t *l = alloc_resize(dw->lengths, cap, sizeof *l);
@@ -162,7 +161,6 @@ int docwriter_add(docwriter *dw, const char *id, size_t id_len, const char *titl
         dw->lengths_cap = cap;
     }
     dw->lengths[dw->ndocs] = length;
-    buf_append(&dw->raw, text, text_len);
     size_t shared = 0;
     if (dw->ndocs % FORMAT_ID_GROUP == 0) /* a group starts with a whole id */
         buf_put_u64(&dw->group_offs, dw->groups.len);
@@ -171,7 +169,7 @@ int docwriter_add(docwriter *dw, const char *id, size_t id_len, const char *titl
             shared++;
     buf_put_vbyte(&dw->groups, shared);
     buf_put_str(&dw->groups, id + shared, id_len - shared);
-    buf_put_vbyte(&dw->groups, dw->nblocks);
+    buf_put_vbyte(&dw->groups, block);
     buf_put_vbyte(&dw->groups, in_block);
     buf_put_vbyte(&dw->groups, text_len);
     memcpy(dw->prev_id, id, id_len); /* the writer checked 1 <= id_len <= FORMAT_MAX_ID */
@@ -183,9 +181,72 @@ int docwriter_add(docwriter *dw, const char *id, size_t id_len, const char *titl
         flush_meta(dw);
     dw->ndocs++;
     dw->tokens += length;
+    return dw->rc;
+}
+
+/* Refuses a document when text_len or the document count leaves the format's range. */
+static int check_room(docwriter *dw, size_t text_len)
+{
+    if (text_len > UINT32_MAX || dw->ndocs == UINT32_MAX - 1)
+        return errmsg_set(dw->err, sizeof dw->err, QUARRY_EINPUT,
+                          "document too large or too many documents in one segment");
+    return QUARRY_OK;
+}
+
+int docwriter_add(docwriter *dw, const char *id, size_t id_len, const char *title, size_t title_len,
+                  const char *text, size_t text_len, uint32_t length)
+{
+    if (dw->rc)
+        return dw->rc;
+    int rc = check_room(dw, text_len);
+    if (rc)
+        return rc;
+    if (dw->raw.len && dw->raw.len + text_len > FORMAT_STORE_BLOCK)
+        flush_block(dw);
+    uint32_t in_block = (uint32_t)dw->raw.len;
+    buf_append(&dw->raw, text, text_len);
+    if (text_len > 0)
+        dw->copied_raw = 0;
+    if ((rc = record(dw, id, id_len, title, title_len, dw->nblocks, in_block, (uint32_t)text_len,
+                     length)))
+        return rc;
     if (dw->raw.len >= FORMAT_STORE_BLOCK)
         flush_block(dw);
     return dw->rc;
+}
+
+int docwriter_copy_block(docwriter *dw, const uint8_t *z, uint32_t clen, uint32_t rawlen)
+{
+    if (dw->rc)
+        return dw->rc;
+    if (rawlen == 0)
+        return errmsg_set(dw->err, sizeof dw->err, QUARRY_ERROR, "empty store block copied");
+    flush_block(dw);
+    buf_put_u64(&dw->blocks, dw->store.size);
+    buf_put_u32(&dw->blocks, clen);
+    buf_put_u32(&dw->blocks, rawlen);
+    filew_write(&dw->store, z, clen);
+    dw->nblocks++;
+    dw->copied_raw = rawlen;
+    if (dw->store.rc)
+        dw->rc = errmsg_set(dw->err, sizeof dw->err, dw->store.rc, "%s", dw->store.err);
+    else if (dw->blocks.rc)
+        dw->rc = errmsg_set(dw->err, sizeof dw->err, QUARRY_ENOMEM, "out of memory");
+    return dw->rc;
+}
+
+int docwriter_add_stored(docwriter *dw, const char *id, size_t id_len, const char *title,
+                         size_t title_len, uint32_t offset, uint32_t text_len, uint32_t length)
+{
+    if (dw->rc)
+        return dw->rc;
+    int rc = check_room(dw, text_len);
+    if (rc)
+        return rc;
+    if (dw->copied_raw == 0 || (uint64_t)offset + text_len > dw->copied_raw)
+        return errmsg_set(dw->err, sizeof dw->err, QUARRY_ERROR,
+                          "text outside the store block last copied");
+    return record(dw, id, id_len, title, title_len, dw->nblocks - 1, offset, text_len, length);
 }
 
 /* Adds base to the u64 little-endian offset at the start of each of n records of `size`

@@ -178,6 +178,19 @@ int docwriter_create(docwriter **out, const char *dir, const char *seg, char *er
 int docwriter_add(docwriter *dw, const char *id, size_t id_len, const char *title, size_t title_len,
                   const char *text, size_t text_len, uint32_t length);
 
+/* Appends a compressed store block as it is: z[0..clen) is a zlib stream of rawlen > 0 bytes,
+ * taken whole from another segment's store (the caller checked its record; the stream's own
+ * Adler-32 still guards its bytes for readers). The block being filled is closed first, so it
+ * may be shorter than FORMAT_STORE_BLOCK. Returns QUARRY_OK, QUARRY_EIO, QUARRY_ENOMEM, or
+ * QUARRY_ERROR for rawlen 0; sticky as docwriter_add. */
+int docwriter_copy_block(docwriter *dw, const uint8_t *z, uint32_t clen, uint32_t rawlen);
+
+/* Adds the next document, whose text is bytes [offset, offset + text_len) of the block that
+ * docwriter_copy_block appended last. Valid until docwriter_add adds a non-empty text; fails
+ * with QUARRY_ERROR outside that or outside the block. Otherwise returns as docwriter_add. */
+int docwriter_add_stored(docwriter *dw, const char *id, size_t id_len, const char *title,
+                         size_t title_len, uint32_t offset, uint32_t text_len, uint32_t length);
+
 /* Writes <seg>.docs and seals <seg>.store; fills files[0..1]. Returns as docwriter_add. */
 int docwriter_finish(docwriter *dw, manifest_file files[2], uint64_t *tokens);
 

@@ -4,12 +4,13 @@
  * which is how deletions stop counting in BM25's statistics.
  *
  * Everything streams. Documents are copied one by one from the inputs' tables and stores into
- * a docwriter (each input's current title block and store block are inflated once, not once
- * per document). Terms come from a k-way merge of the inputs' dictionaries, which are already
- * sorted; a term's postings are read from each input holding it, in input order, through a
- * cursor, renumbered, and fed to the termwriter posting by posting. Memory is therefore one
- * docid map (4 bytes per input document), the new document table, and one posting block per
- * input and for the output, never a whole segment or a whole posting list.
+ * a docwriter: a store block whose texts are all live goes over compressed, as it is; other
+ * blocks are inflated once each and their live texts compressed again. Terms come from a
+ * k-way merge of the inputs' dictionaries, which are already sorted; a term's postings are
+ * read from each input holding it, in input order, through a cursor, renumbered, and fed to the
+ * termwriter posting by posting. Memory is therefore one docid map (4 bytes per input document),
+ * the new document table, and one posting block per input and for the output, never a whole segment
+ * or a whole posting list.
  *
  * merge_plan is the merge policy, after Lucene's log-structured policies: segments of about
  * the same size (a tier: within 0.75 of a power of ten of the largest) are merged ten at a
@@ -38,16 +39,48 @@ static int dropped(const merge_input *in, uint32_t d)
     return in->deleted && (in->deleted[d / 8] >> (d % 8) & 1);
 }
 
-/* Copies the live documents of in[0..n) to dw, in order. */
+/* Store blocks of at least this many raw bytes are copied whole when all their texts are
+ * live; shorter ones (a segment's last block, or one that a copy closed early) are re-packed
+ * with their neighbours, so that short blocks do not accumulate over merges. */
+#define COPY_MIN_RAW (FORMAT_STORE_BLOCK / 2)
+
+/* May store block b of input `in`, whose first text is document d's (*m), be copied whole?
+ * Only if it is long enough and no document with text in it is deleted. */
+static int whole_block(const merge_input *in, uint32_t d, const doc_meta *m, uint32_t rawlen,
+                       buf *scratch, char *err, size_t cap, int *ok)
+{
+    *ok = 0;
+    if (rawlen < COPY_MIN_RAW || m->offset != 0)
+        return QUARRY_OK;
+    if (in->deleted) /* the block's documents follow d (texts are laid end to end) */
+        for (uint32_t e = d + 1; e < in->seg->ndocs; e++) {
+            doc_meta x;
+            int rc = segment_doc_meta(in->seg, NULL, e, scratch, &x, err, cap);
+            if (rc)
+                return rc;
+            if (x.block != m->block)
+                break;
+            if (x.text_len > 0 && dropped(in, e))
+                return QUARRY_OK;
+        }
+    *ok = 1;
+    return QUARRY_OK;
+}
+
+/* Copies the live documents of in[0..n) to dw, in order. A store block whose texts are all
+ * live is copied compressed, as it is (whole_block); the texts of other blocks are inflated
+ * (each block once, not once per document) and compressed again with their neighbours'. */
 static int copy_documents(docwriter *dw, const merge_input *in, size_t n, char *err, size_t cap)
 {
     struct libdeflate_decompressor *z = libdeflate_alloc_decompressor();
-    buf titles = BUF_INIT, text = BUF_INIT, meta = BUF_INIT;
+    buf titles = BUF_INIT, text = BUF_INIT, meta = BUF_INIT, ahead = BUF_INIT;
     int rc = z ? QUARRY_OK : errmsg_set(err, cap, QUARRY_ENOMEM, "out of memory");
     for (size_t i = 0; i < n && !rc; i++) {
         const segment *s = in[i].seg;
         reader tr = reader_make(NULL, 0);
-        uint32_t text_block = UINT32_MAX; /* store block held in `text` */
+        uint32_t text_block = UINT32_MAX; /* store block held inflated in `text` */
+        uint32_t copied = UINT32_MAX;     /* store block last copied whole */
+        uint32_t copied_raw = 0;          /* its raw length, 0 once a text was added after it */
         for (uint32_t d = 0; d < s->ndocs && !rc; d++) {
             if (d % FORMAT_META_BLOCK == 0) {
                 rc = segment_meta_block(s, z, d / FORMAT_META_BLOCK, &titles, err, cap);
@@ -67,6 +100,36 @@ static int copy_documents(docwriter *dw, const merge_input *in, size_t n, char *
             rc = segment_doc_meta(s, NULL, d, &meta, &m, err, cap);
             if (rc)
                 break;
+            if (m.text_len > 0 && m.block != copied && m.block != text_block) {
+                const uint8_t *zb = NULL;
+                uint32_t clen = 0, rawlen = 0;
+                int ok = 0;
+                rc = segment_store_block(s, m.block, &zb, &clen, &rawlen, err, cap);
+                if (!rc)
+                    rc = whole_block(&in[i], d, &m, rawlen, &ahead, err, cap, &ok);
+                if (rc)
+                    break;
+                if (ok) {
+                    if ((rc = docwriter_copy_block(dw, zb, clen, rawlen))) {
+                        errmsg_set(err, cap, rc, "%s", docwriter_errmsg(dw));
+                        break;
+                    }
+                    copied = m.block;
+                    copied_raw = rawlen;
+                }
+            }
+            if (m.block == copied) {
+                /* Texts are laid end to end: one after a later block's is out of order. */
+                if (copied_raw == 0 || (uint64_t)m.offset + m.text_len > copied_raw) {
+                    rc = segment_corrupt(s, SEG_DOCS, "text location", err, cap);
+                    break;
+                }
+                rc = docwriter_add_stored(dw, m.id, m.id_len, (const char *)title, title_len,
+                                          m.offset, m.text_len, segment_doc_length(s, d));
+                if (rc)
+                    errmsg_set(err, cap, rc, "%s", docwriter_errmsg(dw));
+                continue;
+            }
             const char *t = "";
             if (m.text_len > 0 && m.block == text_block) {
                 /* segment_doc_text left the whole block in `text`; it checked the block's
@@ -82,6 +145,8 @@ static int copy_documents(docwriter *dw, const merge_input *in, size_t n, char *
                     break;
                 text_block = m.block;
             }
+            if (m.text_len > 0)
+                copied_raw = 0;
             rc = docwriter_add(dw, m.id, m.id_len, (const char *)title, title_len, t, m.text_len,
                                segment_doc_length(s, d));
             if (rc)
@@ -92,6 +157,7 @@ static int copy_documents(docwriter *dw, const merge_input *in, size_t n, char *
     buf_free(&titles);
     buf_free(&text);
     buf_free(&meta);
+    buf_free(&ahead);
     return rc;
 }
 
