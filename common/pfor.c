@@ -1,39 +1,47 @@
 /*
  * pfor.c: patched frame-of-reference blocks (pfor.h) on top of bitpack. The writer picks the
- * width by exact cost over all 33 candidates from a histogram of bit lengths; the reader
- * unpacks with bitpack's SIMD kernel and then patches the exceptions.
+ * width by exact cost over every candidate up to the longest value's, from a histogram of bit
+ * lengths; the reader unpacks with bitpack's SIMD kernel and then patches the exceptions.
  */
 #include "pfor.h"
 
 #include "bitpack.h"
 #include "quarry/error.h"
 
-static unsigned bitlen(uint32_t v)
+/* Bits of v without its leading zeros (0 for 0). */
+static inline unsigned bitlen(uint32_t v)
 {
+#if defined(__GNUC__)
+    return v ? 32u - (unsigned)__builtin_clz(v) : 0u;
+#else
     unsigned n = 0;
     while (v) {
         n++;
         v >>= 1;
     }
     return n;
+#endif
 }
 
 void pfor_put(buf *b, const uint32_t *v)
 {
     unsigned hist[33] = {0};
-    for (int i = 0; i < BITPACK_BLOCK; i++)
+    uint32_t all = 0;
+    for (int i = 0; i < BITPACK_BLOCK; i++) {
         hist[bitlen(v[i])]++;
+        all |= v[i];
+    }
     /* cost(w) = packed bytes + for each value longer than w: 1 index byte + its high part as
-     * a vbyte of ceil((len - w) / 7) bytes. */
-    unsigned best = 32;
+     * a vbyte of ceil((len - w) / 7) bytes. Widths above the longest value's cost more than it
+     * (packed bytes only grow), so the search stops there; ties keep the narrower width.
+     * A block has 128 values, so the exception count always fits its byte. */
+    unsigned top = bitlen(all), best = top;
     size_t best_cost = (size_t)-1;
-    for (unsigned w = 0; w <= 32; w++) {
-        size_t cost = bitpack_bytes(w), n = 0;
-        for (unsigned len = w + 1; len <= 32; len++) {
+    for (unsigned w = 0; w <= top; w++) {
+        size_t cost = bitpack_bytes(w);
+        for (unsigned len = w + 1; len <= top; len++)
             cost += hist[len] * (1 + (len - w + 6) / 7);
-            n += hist[len];
-        }
-        if (n <= 255 && cost < best_cost) {
+        if (cost < best_cost) {
             best_cost = cost;
             best = w;
         }
