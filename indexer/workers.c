@@ -16,11 +16,13 @@
  * buffer: the worker gives its segbuilder the limit share - (target - consumed), where target
  * is the batch's planned size in copied bytes and consumed what the worker has added so far.
  * The target is what should fill the share once inverted: a segment's load (segbuilder_load)
- * is about fixed + ratio * bytes, as measured on the largest segment of batch j - 2N
- * (INITIAL_FIXED and INITIAL_RATIO for the first 2N batches), and the target is FILL of
- * (share - fixed) / max(1, ratio). A batch whose documents need more than its share is split by
- * its worker into several segments. When the size of the input left is known, the last batches
- * are evened out (target_of).
+ * is about fixed + ratio * bytes, as measured on the largest segment of each batch; batch j
+ * takes the largest fixed part and ratio of batches 0 .. j - 2N (INITIAL_FIXED and
+ * INITIAL_RATIO for the first 2N batches: the ratio varies with the documents, by half on
+ * Wikipedia, and an estimate too low splits a batch into two segments), and the target is
+ * FILL of (share - fixed) / max(1, ratio). A batch whose documents need more than its share is split by
+ * its worker into several segments. When the size of the input left is known, it is split
+ * evenly into the fewest batches that hold it (target_of).
  *
  * Determinism: the batches' boundaries, targets and limits depend only on the documents, the
  * input's size, the budget and N, never on timing or on which worker takes a batch, so a given
@@ -44,9 +46,9 @@
 /* Part of its share a batch aims to fill: the measured ratio is an estimate. */
 #define FILL 0.9
 
-/* Smallest target that evening out the last round gives a batch (see target_of): below it a
+/* Smallest target that evening out the input left gives a batch (see target_of): below it a
  * few hundred milliseconds of work, not worth a segment. */
-#define MIN_ROUND_TARGET ((size_t)4 << 20)
+#define MIN_TARGET ((size_t)4 << 20)
 
 /* The cost of a segment (segment_cost) before any batch was measured: measured on Wikipedia
  * articles and rounded up, so that first batches split rarely. */
@@ -131,6 +133,8 @@ struct workers {
     unsigned n;           /* how many */
     outcome *ring;        /* outcome of batch j in ring[j % (2 * n)] (under mu) */
     segment_cost *seen;   /* cost of batch j in seen[j % (2 * n)], once collected (under mu) */
+    segment_cost worst;   /* largest fixed part and ratio of the batches up to j - 2N (raw 0:
+                             none measured yet), under mu */
     segname_fn name;      /* the writer's segment names (called under mu) */
     void *name_ctx;       /* passed to name */
     int quit;             /* workers must stop (set by workers_free) */
@@ -139,8 +143,6 @@ struct workers {
     /* The calling thread's own fields. */
     uint64_t batches;    /* batches started */
     uint64_t collected;  /* batches collected into segs */
-    size_t round_target; /* target of the batches of the current round (see target_of) */
-    size_t last_target;  /* target of the batches of the last round, once it began (or 0) */
     worker *current;     /* worker of the open batch */
     int open;            /* the last batch started still takes documents */
     size_t filled;       /* record bytes of the open batch so far */
@@ -329,39 +331,26 @@ static void collect(workers *ws)
 }
 
 /*
- * The target of batch ws->batches, whose share is `share`, given the cost c of batch j - 2N:
- * the batch's documents wait in its queue while its buffer fills, so that a buffer of
+ * The target of the next batch, whose share is `share`, given the cost c it expects: the
+ * batch's documents wait in its queue while its buffer fills, so that a buffer of
  * c->fixed + c->ratio * raw and the documents still queued fit the share at every moment if
- * the target is (share - fixed) / max(1, ratio). FILL of that is aimed at.
- * With `left` bytes of input known to remain (0: unknown), the end is evened out, because a
- * worker that finishes while another still has a whole batch to do idles: each round of N
- * batches (one per worker) gets an equal part of what remains, the rounds being as many as full
- * batches would need; and the last round is made of 2N batches of half that size, which the
- * idle workers take in turn, so that they finish within half a batch of each other. A target
- * is set at the first batch of its round.
+ * the target is (share - fixed) / max(1, ratio). FILL of that, `full`, is aimed at.
+ * With `left` bytes of input known to remain (0: unknown), what remains is split evenly into
+ * the fewest batches of at most `full` that hold it, so the last batches are not left small:
+ * every segment more is one more dictionary to write and, once a tier holds ten, a merge,
+ * which costs more than a worker idling while the last batch finishes.
  */
-static size_t target_of(workers *ws, size_t share, const segment_cost *c, uint64_t left)
+static size_t target_of(size_t share, const segment_cost *c, uint64_t left)
 {
     double room = share > c->fixed ? (double)(share - c->fixed) : 0;
     size_t full = (size_t)(FILL * room / (c->ratio > 1 ? c->ratio : 1));
-    if (ws->batches % ws->n == 0) {
-        ws->round_target = full;
-        if (left > 0 && full > 0) {
-            uint64_t round = (uint64_t)full * ws->n;
-            uint64_t rounds = (left + round - 1) / round;
-            if (rounds > 1) {
-                ws->last_target = 0;
-                ws->round_target = (size_t)((left + rounds * ws->n - 1) / (rounds * ws->n));
-            } else {
-                if (!ws->last_target)
-                    ws->last_target = (size_t)((left + 2 * ws->n - 1) / (2 * ws->n));
-                ws->round_target = ws->last_target;
-            }
-            if (ws->round_target < MIN_ROUND_TARGET)
-                ws->round_target = MIN_ROUND_TARGET;
-        }
-    }
-    return ws->round_target < full ? ws->round_target : full;
+    if (left == 0 || full == 0)
+        return full;
+    uint64_t batches = (left + full - 1) / full;
+    size_t even = (size_t)((left + batches - 1) / batches);
+    if (even < MIN_TARGET)
+        even = MIN_TARGET;
+    return even < full ? even : full;
 }
 
 /* Starts the next batch, j, with `available` bytes for all buffers and `left` bytes of input
@@ -385,12 +374,19 @@ static int start_batch(workers *ws, size_t available, uint64_t left)
     }
     int rc = ws->rc;
     if (!rc) {
-        /* Batch j - 2N is collected (its slot is now batch j's) and its cost kept in seen. */
+        /* Batch j - 2N is collected (its slot is now batch j's) and its cost kept in seen:
+         * it joins the worst cost measured, taken over batches 0 .. j - 2N in order. */
+        const segment_cost *seen = j >= ring ? &ws->seen[j % ring] : NULL;
+        if (seen && seen->raw > 0) {
+            if (ws->worst.raw == 0 || seen->ratio > ws->worst.ratio)
+                ws->worst.ratio = seen->ratio;
+            if (ws->worst.raw == 0 || seen->fixed > ws->worst.fixed)
+                ws->worst.fixed = seen->fixed;
+            ws->worst.raw = 1;
+        }
         static const segment_cost initial = {INITIAL_FIXED, INITIAL_RATIO, 0};
-        const segment_cost *c =
-            j >= ring && ws->seen[j % ring].raw > 0 ? &ws->seen[j % ring] : &initial;
         w->share = available / ws->n;
-        w->target = target_of(ws, w->share, c, left);
+        w->target = target_of(w->share, ws->worst.raw ? &ws->worst : &initial, left);
         w->batch = j;
         w->busy = 1;
         w->closed = 0;
