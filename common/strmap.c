@@ -3,12 +3,14 @@
  * and external-id set and the stemmer's cache.
  *
  * Open addressing with linear probing over a power-of-two table kept at most half full, so a
- * lookup usually reads one or two adjacent slots. A slot keeps the key's full 64-bit hash,
- * compared before any key byte and reused when the table doubles, and a pointer to the key's
- * copy in an arena of chunks that never move: growing the table copies 32-byte slots, never
- * key bytes. Keys of up to 8 bytes (most words) are also kept in the slot itself, zero-padded
- * in one word, so that confirming a hit on them is one integer comparison in the slot already
- * loaded instead of a memcmp call that misses the cache in the arena.
+ * lookup usually reads one or two adjacent slots. Slots are 16 bytes, four to a cache line: the
+ * tables of a large vocabulary are most of an indexing buffer's memory and most of its cache
+ * misses. A slot holds a tag (28 bits of the key's hash, compared before any key byte and
+ * reused when the table doubles, and a length code) and the value; keys of up to 8 bytes (most
+ * words) are kept in the slot itself, zero-padded in one word, so that confirming a hit on them
+ * is one integer comparison in the slot already loaded. Longer keys are copied, behind their
+ * length, into an arena of chunks that never move, and the slot points at the copy: growing
+ * the table copies slots, never key bytes.
  */
 #include "strmap.h"
 
@@ -22,14 +24,29 @@
 #define BIG_KEY     (CHUNK_BYTES / 4) /* longer keys get a chunk of their own */
 
 typedef struct slot {
-    const char *key; /* the key's copy in the arena; NULL for an empty slot */
-    uint64_t hash;   /* strmap_hash of the key */
-    uint64_t inl;    /* keys of up to 8 bytes: the bytes, zero-padded (see short_word) */
-    uint32_t len;    /* key length in bytes */
-    uint32_t value;  /* the value */
+    uint64_t word;  /* a key of up to INLINE_MAX bytes, zero-padded (see short_word); a longer
+                       key: the address of its copy (a u32 length, then the bytes) */
+    uint32_t tag;   /* 0 for an empty slot; else the hash's low TAG_HASH_BITS bits above the
+                       length code: 1 + len for inline keys, LONG_KEY for longer ones */
+    uint32_t value; /* the value */
 } slot;
 
-#define INLINE_MAX 8 /* longest key also stored in slot.inl */
+#define INLINE_MAX 8  /* longest key kept in slot.word */
+#define LONG_KEY   15 /* length code of a longer key */
+/* Hash bits in a tag: they place a key in tables of up to 2^TAG_HASH_BITS slots; larger tables
+ * hash keys again when they double. Tests build the map with fewer to reach that path. */
+#ifdef STRMAP_TAG_HASH_BITS
+#define TAG_HASH_BITS STRMAP_TAG_HASH_BITS
+#else
+#define TAG_HASH_BITS 28
+#endif
+
+/* The tag of a key of len bytes whose hash is h. */
+static uint32_t tag_of(uint64_t h, size_t len)
+{
+    uint32_t code = len <= INLINE_MAX ? (uint32_t)len + 1 : LONG_KEY;
+    return (uint32_t)(h & ((1u << TAG_HASH_BITS) - 1)) << 4 | code;
+}
 
 /* The first min(len, 8) bytes of key as a little-endian word, zero-padded. */
 static uint64_t short_word(const char *key, size_t len)
@@ -40,6 +57,14 @@ static uint64_t short_word(const char *key, size_t len)
     for (size_t i = 0; i < n; i++)
         w |= (uint64_t)p[i] << (8 * i);
     return w;
+}
+
+/* The copy of a long key that slot s points at: its length and bytes. */
+static const char *long_key(const slot *s, uint32_t *len)
+{
+    const char *p = (const char *)(uintptr_t)s->word;
+    memcpy(len, p, sizeof *len);
+    return p + sizeof *len;
 }
 
 typedef struct chunk {
@@ -169,14 +194,23 @@ void strmap_free(strmap *m)
 static size_t probe(const strmap *m, const char *key, size_t len, uint64_t h)
 {
     size_t i = (size_t)h & m->mask;
-    uint64_t w = short_word(key, len);
+    uint32_t tag = tag_of(h, len);
+    uint64_t w = len <= INLINE_MAX ? short_word(key, len) : 0;
     for (;;) {
         const slot *s = &m->slots[i];
-        if (!s->key)
+        if (!s->tag)
             return i;
-        if (s->hash == h && s->len == len && s->inl == w &&
-            (len <= INLINE_MAX || memcmp(s->key, key, len) == 0))
-            return i;
+        if (s->tag == tag) {
+            if (len <= INLINE_MAX) {
+                if (s->word == w)
+                    return i;
+            } else {
+                uint32_t n;
+                const char *k = long_key(s, &n);
+                if (n == len && memcmp(k, key, len) == 0)
+                    return i;
+            }
+        }
         i = (i + 1) & m->mask;
     }
 }
@@ -186,7 +220,7 @@ int strmap_get(const strmap *m, const char *key, size_t len, uint32_t *value)
     if (len > UINT32_MAX)
         return 0;
     const slot *s = &m->slots[probe(m, key, len, strmap_hash(key, len))];
-    if (!s->key)
+    if (!s->tag)
         return 0;
     *value = s->value;
     return 1;
@@ -197,7 +231,25 @@ uint32_t *strmap_find(strmap *m, const char *key, size_t len)
     if (len > UINT32_MAX)
         return NULL;
     slot *s = &m->slots[probe(m, key, len, strmap_hash(key, len))];
-    return s->key ? &s->value : NULL;
+    return s->tag ? &s->value : NULL;
+}
+
+/* Where slot s goes in a table of mask + 1 slots: its tag holds the hash bits that place it,
+ * except in tables larger than 2^TAG_HASH_BITS slots, where the key is hashed again. */
+static size_t home(const slot *s, size_t mask)
+{
+    if (mask >> TAG_HASH_BITS == 0)
+        return (size_t)(s->tag >> 4) & mask;
+    if ((s->tag & 15) != LONG_KEY) {
+        char k[INLINE_MAX];
+        size_t len = (s->tag & 15) - 1;
+        for (size_t i = 0; i < len; i++)
+            k[i] = (char)(s->word >> (8 * i));
+        return (size_t)strmap_hash(k, len) & mask;
+    }
+    uint32_t n;
+    const char *k = long_key(s, &n);
+    return (size_t)strmap_hash(k, n) & mask;
 }
 
 /* Doubles the table. Returns QUARRY_OK or QUARRY_ENOMEM (the map is unchanged). */
@@ -208,10 +260,10 @@ static int grow(strmap *m)
     if (!t)
         return QUARRY_ENOMEM;
     for (size_t i = 0; i <= m->mask; i++) {
-        if (!m->slots[i].key)
+        if (!m->slots[i].tag)
             continue;
-        size_t j = (size_t)m->slots[i].hash & mask;
-        while (t[j].key)
+        size_t j = home(&m->slots[i], mask);
+        while (t[j].tag)
             j = (j + 1) & mask;
         t[j] = m->slots[i];
     }
@@ -222,15 +274,16 @@ static int grow(strmap *m)
 }
 
 /*
- * Copies key[0..len) into the arena and returns the copy (never NULL on success, even for
- * len 0), or NULL if memory runs out. A key longer than BIG_KEY gets its own chunk, slotted
- * behind the one being filled so that the latter's free space is not lost.
+ * Copies key[0..len) into the arena behind its length as a u32 and returns the copy's start
+ * (the length), or NULL if memory runs out. A key longer than BIG_KEY gets its own chunk,
+ * slotted behind the one being filled so that the latter's free space is not lost.
  */
 static const char *arena_copy(strmap *m, const char *key, size_t len)
 {
     chunk *c = m->arena;
-    if (!c || c->cap - c->used < len) {
-        size_t cap = len > BIG_KEY ? len : CHUNK_BYTES;
+    size_t need = sizeof(uint32_t) + len;
+    if (!c || c->cap - c->used < need) {
+        size_t cap = need > BIG_KEY ? need : CHUNK_BYTES;
         if (cap > SIZE_MAX - sizeof *c)
             return NULL;
         c = alloc_bytes(sizeof *c + cap);
@@ -239,7 +292,7 @@ static const char *arena_copy(strmap *m, const char *key, size_t len)
         c->cap = cap;
         c->used = 0;
         m->arena_bytes += sizeof *c + cap;
-        if (len > BIG_KEY && m->arena) {
+        if (need > BIG_KEY && m->arena) {
             c->next = m->arena->next;
             m->arena->next = c;
         } else {
@@ -248,30 +301,37 @@ static const char *arena_copy(strmap *m, const char *key, size_t len)
         }
     }
     char *d = c->data + c->used;
-    if (len)
-        memcpy(d, key, len);
-    c->used += len;
+    uint32_t n = (uint32_t)len;
+    memcpy(d, &n, sizeof n);
+    memcpy(d + sizeof n, key, len);
+    c->used += need;
     return d;
 }
 
 int strmap_upsert(strmap *m, const char *key, size_t len, uint32_t value, uint32_t **slot_value,
                   int *inserted)
 {
-    if (len > UINT32_MAX) /* slots hold 32-bit lengths; no such key could be stored anyway */
+    if (len > UINT32_MAX) /* copies hold 32-bit lengths; no such key could be stored anyway */
         return QUARRY_ENOMEM;
     uint64_t h = strmap_hash(key, len);
     size_t i = probe(m, key, len, h);
-    int is_new = m->slots[i].key == NULL;
+    int is_new = m->slots[i].tag == 0;
     if (is_new) {
         if (m->size + 1 > (m->mask + 1) / 2) {
             if (grow(m))
                 return QUARRY_ENOMEM;
             i = probe(m, key, len, h);
         }
-        const char *copy = arena_copy(m, key, len);
-        if (!copy)
-            return QUARRY_ENOMEM;
-        m->slots[i] = (slot){copy, h, short_word(key, len), (uint32_t)len, value};
+        uint64_t word;
+        if (len <= INLINE_MAX) {
+            word = short_word(key, len);
+        } else {
+            const char *copy = arena_copy(m, key, len);
+            if (!copy)
+                return QUARRY_ENOMEM;
+            word = (uint64_t)(uintptr_t)copy;
+        }
+        m->slots[i] = (slot){word, tag_of(h, len), value};
         m->size++;
     }
     if (slot_value)
@@ -316,11 +376,13 @@ size_t strmap_growth(const strmap *m, size_t keys, size_t key_bytes)
         held = bytes;
         slots *= 2;
     }
-    size_t arena = 0;
-    if (key_bytes > 0) {
+    /* Keys go to the arena behind a 4-byte length (only those longer than INLINE_MAX, but
+     * the bound does not know which). */
+    size_t arena = 0, bytes = key_bytes + keys * sizeof(uint32_t);
+    if (bytes > 0) {
         size_t room = m->arena ? m->arena->cap - m->arena->used : 0;
-        if (key_bytes > room)
-            arena = (key_bytes / CHUNK_BYTES + 2) * (sizeof(chunk) + CHUNK_BYTES);
+        if (bytes > room)
+            arena = (bytes / CHUNK_BYTES + 2) * (sizeof(chunk) + CHUNK_BYTES);
     }
     return peak + arena;
 }
